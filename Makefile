@@ -1,0 +1,41 @@
+# Thin wrapper: every target installs missing Debian packages, configures, builds, then does its job.
+# Build type and directory can be overridden: make test BUILD_DIR=build-debug BUILD_TYPE=Debug
+BUILD_DIR  ?= build
+BUILD_TYPE ?= Release
+JOBS       ?= $(shell nproc)
+CMAKE_ARGS ?=
+GR2         = $(BUILD_DIR)/gr2
+
+.PHONY: build demo test bench fuzz clean deps
+
+deps:
+	@scripts/install_deps.sh build
+
+$(BUILD_DIR)/CMakeCache.txt:
+	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_ARGS) >/dev/null
+
+build: deps $(BUILD_DIR)/CMakeCache.txt
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target gr2_cli
+
+demo: build
+	@$(GR2) demo --work work/demo
+
+test:
+	@scripts/install_deps.sh test
+	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DGR2_BUILD_TESTS=ON $(CMAKE_ARGS) >/dev/null
+	@cmake --build $(BUILD_DIR) -j $(JOBS)
+	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+bench:
+	@scripts/install_deps.sh bench
+	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DGR2_BUILD_BENCH=ON $(CMAKE_ARGS) >/dev/null
+	@cmake --build $(BUILD_DIR) -j $(JOBS)
+	@bench/run_all.sh $(BUILD_DIR)
+
+fuzz:
+	@scripts/install_deps.sh fuzz
+	@CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGR2_BUILD_FUZZ=ON >/dev/null
+	@cmake --build build-fuzz -j $(JOBS) --target fuzz_jsonl fuzz_safetensors
+
+clean:
+	rm -rf $(BUILD_DIR) build-fuzz
