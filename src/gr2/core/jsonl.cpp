@@ -33,7 +33,7 @@ bool JsonlReader::next(Json& record) {
 Json parse_json_line(std::string_view text, const std::string& where) {
   try {
     return Json::parse(text.begin(), text.end());
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // parse_error, or out_of_range for number overflow
     std::string what = e.what();
     // nlohmann messages start with "[json.exception.parse_error.101] "; keep the readable part.
     auto pos = what.find("] ");
