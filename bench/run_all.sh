@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Runs every benchmark built in BUILD_DIR and prints results; numbers in docs/benchmarks.md come
+# from this script (ratios against baselines measured in the same run).
+# Usage: bench/run_all.sh [BUILD_DIR]
+set -euo pipefail
+build="${1:-build}"
+root="$(cd "$(dirname "$0")/.." && pwd)"
+shopt -s nullglob
+for exe in "$build"/*_bench; do
+  echo "== $(basename "$exe")"
+  "$exe" --benchmark_min_time=0.5
+done
+for script in "$root"/bench/*_bench.sh; do
+  echo "== $(basename "$script")"
+  "$script" "$build"
+done
