@@ -17,6 +17,8 @@ struct DataDir {
   std::string events() const { return join_path(root, "events.jsonl"); }
   // The events a policy may learn from: those before the validation period (no leakage).
   std::string train_events() const { return join_path(root, "events_train.jsonl"); }
+  // One record per user of an imported dataset: train items, valid_target, test_target (leave-one-out).
+  std::string sequences() const { return join_path(root, "sequences.jsonl"); }
   std::string slates(SplitPart part) const {
     return join_path(root, std::string("slates_") + split_part_name(part) + ".jsonl");
   }
