@@ -102,7 +102,7 @@ void add_data_import_command(CLI::App& app) {
     data = app.add_subcommand("data", "Produce a data directory for the other stages.");
     data->require_subcommand(1);
   }
-  data->description(data->get_description() + "\n  import (public datasets: Amazon P5 format, MovieLens RecBole files).");
+  data->description(data->get_description() + "\nAlso: import (public datasets: Amazon in the P5 format, MovieLens as RecBole files).");
   auto* import = data->add_subcommand(
       "import",
       "Import a public dataset into a data directory: catalog.jsonl, events.jsonl, events_train.jsonl\n"
