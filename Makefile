@@ -36,6 +36,11 @@ fuzz:
 	@scripts/install_deps.sh fuzz
 	@CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGR2_BUILD_FUZZ=ON >/dev/null
 	@cmake --build build-fuzz -j $(JOBS) --target fuzz_jsonl fuzz_safetensors
+	@# Runs each target for FUZZ_RUNS inputs (default 1,000,000; 0 only replays the corpus), starting
+	@# from the committed seeds; new inputs are kept in fuzz/corpus_<target> (git-ignored).
+	@for t in jsonl safetensors; do mkdir -p fuzz/corpus_$$t && \
+	  build-fuzz/fuzz_$$t -runs=$(or $(FUZZ_RUNS),1000000) -max_len=4096 -dict=fuzz/$$t.dict \
+	    -print_final_stats=1 fuzz/corpus_$$t fuzz/seeds/$$t || exit 1; done
 
 clean:
 	rm -rf $(BUILD_DIR) build-fuzz
