@@ -88,16 +88,20 @@ TEST(PolicyFactory, BuildsKnownPoliciesAndRejectsOthers) {
   std::vector<Event> events = {{"u", "a", 1, "click"}};
   TruthTable truth;
   std::vector<Slate> slates;
+  Catalog catalog;
+  catalog.add({"a", "Shampoo", {"Beauty", "Hair"}, "Lumora", ""});
   PolicyContext ctx;
+  ctx.catalog = &catalog;
   ctx.train_events = &events;
   ctx.truth = &truth;
   ctx.slates = &slates;
   for (const auto& name : known_policy_names()) EXPECT_EQ(make_policy(name, ctx)->name(), name);
   expect_error([&] { make_policy("bogus", ctx); },
-               "unknown policy 'bogus' (known policies: incoming, random, popularity, oracle");
+               "unknown policy 'bogus' (known policies: incoming, random, popularity, oracle, heuristic)");
   PolicyContext empty;
   expect_error([&] { make_policy("oracle", empty); }, "policy 'oracle' needs the true relevance");
   expect_error([&] { make_policy("popularity", empty); }, "events_train.jsonl");
+  expect_error([&] { make_policy("heuristic", empty); }, "policy 'heuristic' needs the catalog");
   EXPECT_EQ(make_policy("incoming", empty)->name(), "incoming");
 }
 

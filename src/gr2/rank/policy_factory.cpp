@@ -5,6 +5,7 @@
 
 #include "gr2/core/error.h"
 #include "gr2/rank/baselines.h"
+#include "gr2/rank/history_heuristic.h"
 
 namespace gr2 {
 namespace {
@@ -18,7 +19,7 @@ std::string join(const std::vector<std::string>& names) {
 }  // namespace
 
 const std::vector<std::string>& known_policy_names() {
-  static const std::vector<std::string> names = {"incoming", "random", "popularity", "oracle"};
+  static const std::vector<std::string> names = {"incoming", "random", "popularity", "oracle", "heuristic"};
   return names;
 }
 
@@ -36,6 +37,12 @@ std::unique_ptr<Policy> make_policy(const std::string& name, const PolicyContext
             "drop 'oracle' from the policy list");
     require(context.slates != nullptr, "policy 'oracle' needs the slates it will rank");
     return std::make_unique<OraclePolicy>(*context.truth, *context.slates);
+  }
+  if (name == "heuristic") {
+    require(context.catalog != nullptr, "policy 'heuristic' needs the catalog (catalog.jsonl)");
+    require(context.train_events != nullptr,
+            "policy 'heuristic' needs the training events (events_train.jsonl in the data directory)");
+    return std::make_unique<HistoryHeuristic>(*context.catalog, *context.train_events);
   }
   throw Error("unknown policy '" + name + "' (known policies: " + join(known_policy_names()) + ")");
 }

@@ -1,5 +1,5 @@
-// Builds policies by name ("incoming", "random", "popularity", "oracle", ...) from what a run has
-// loaded, so that the CLI and the evaluation never hard-code the list of policies.
+// Builds policies by name ("incoming", "random", "popularity", "oracle", "heuristic") from what a
+// run has loaded, so that the CLI and the evaluation never hard-code the list of policies.
 #pragma once
 
 #include <cstdint>
@@ -19,7 +19,7 @@ namespace gr2 {
 // that needs a missing input is refused with an Error naming it. Everything pointed to must
 // outlive the policies built from it.
 struct PolicyContext {
-  const Catalog* catalog = nullptr;
+  const Catalog* catalog = nullptr;                  // heuristic
   const std::vector<Event>* train_events = nullptr;  // popularity, heuristic
   const TruthTable* truth = nullptr;                 // oracle (synthetic data only)
   uint64_t seed = 0;                                 // random
