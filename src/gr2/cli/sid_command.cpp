@@ -22,14 +22,14 @@ struct CommonArgs {
   std::string config;
   std::vector<std::string> sets;
   std::string device = "auto";
-  int threads = 0;
+  int threads = -1;
 };
 
 void add_common(CLI::App& cmd, CommonArgs& args) {
   cmd.add_option("--config", args.config, "TOML config; only its [sid] section is read")->check(CLI::ExistingFile);
   cmd.add_option("--set", args.sets, "Override a knob: --set sid.codes=128 (repeatable)");
   add_device_option(cmd, args.device);
-  cmd.add_option("--threads", args.threads, "CPU threads for LibTorch (0 = all hardware threads)")
+  cmd.add_option("--threads", args.threads, "LibTorch CPU threads (-1: LibTorch's default, 0: all hardware threads)")
       ->capture_default_str();
 }
 
@@ -177,8 +177,8 @@ void add_assign(CLI::App& group) {
   cmd->add_option("--out", opts->out, "Output sids.jsonl")->required();
   auto device = std::make_shared<std::string>("auto");
   add_device_option(*cmd, *device);
-  auto threads = std::make_shared<int>(0);
-  cmd->add_option("--threads", *threads, "CPU threads for LibTorch (0 = all hardware threads)")->capture_default_str();
+  auto threads = std::make_shared<int>(-1);
+  cmd->add_option("--threads", *threads, "LibTorch CPU threads (-1: LibTorch's default, 0: all hardware threads)")->capture_default_str();
   cmd->callback([opts, device, threads] {
     sid::set_threads(*threads);
     sid::AssignOptions o = *opts;

@@ -25,13 +25,13 @@ struct SidConfig {
   int64_t latent_dim = 64;
 
   // --- training ---
-  int64_t steps = 2000;       // optimizer steps
-  int64_t batch_size = 1024;
+  int64_t steps = 1000;       // optimizer steps
+  int64_t batch_size = 512;
   double learning_rate = 1e-3;
   double commitment_beta = 0.25;  // weight of ||r - sg(q)||^2
   bool kmeans_init = true;        // k-means++ (+ Lloyd) per level on residuals
   int64_t kmeans_iters = 20;      // Lloyd iterations (init and RQ-KMeans)
-  int64_t kmeans_sample = 65536;  // items used for k-means (init and RQ-KMeans fitting)
+  int64_t kmeans_sample = 16384;  // items used for k-means (init and RQ-KMeans fitting)
   bool ema = true;                // EMA codebook updates instead of gradient updates
   double ema_decay = 0.99;
   double ema_epsilon = 1e-5;      // Laplace smoothing of the EMA counts

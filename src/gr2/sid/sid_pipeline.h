@@ -11,8 +11,8 @@
 
 namespace gr2::sid {
 
-// Sets LibTorch's intra-op threads: n > 0 exactly n, n == 0 every hardware thread. Returns the
-// number in effect.
+// Sets LibTorch's intra-op threads: n > 0 exactly n, n == 0 every hardware thread, n < 0 leaves
+// LibTorch's default. Returns the number in effect.
 int set_threads(int n);
 
 struct EmbedOptions {
