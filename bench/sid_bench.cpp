@@ -45,7 +45,7 @@ void BM_SidAssignBatched(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kItems);
   state.counters["threads"] = at::get_num_threads();
 }
-BENCHMARK(BM_SidAssignBatched)->Unit(benchmark::kMillisecond)->Iterations(1)->Repetitions(3)->ReportAggregatesOnly(true);
+BENCHMARK(BM_SidAssignBatched)->Unit(benchmark::kMillisecond)->Iterations(1);
 
 // The straightforward search on 4,096 items (a full million would take minutes); compare items/s.
 void BM_SidAssignNaiveLoop(benchmark::State& state) {
@@ -54,7 +54,7 @@ void BM_SidAssignNaiveLoop(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(gr2::sid::residual_encode_naive(x, f.codebooks));
   state.SetItemsProcessed(state.iterations() * x.size(0));
 }
-BENCHMARK(BM_SidAssignNaiveLoop)->Unit(benchmark::kMillisecond)->Iterations(1)->Repetitions(3)->ReportAggregatesOnly(true);
+BENCHMARK(BM_SidAssignNaiveLoop)->Unit(benchmark::kMillisecond)->Iterations(1);
 
 // RQ-VAE assignment: encoder 256 -> 256 -> 64 then 4 x 256 codes in the latent space, 1M items.
 void BM_SidAssignRqVae(benchmark::State& state) {
@@ -71,7 +71,7 @@ void BM_SidAssignRqVae(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * kItems);
 }
-BENCHMARK(BM_SidAssignRqVae)->Unit(benchmark::kMillisecond)->Iterations(1)->Repetitions(3)->ReportAggregatesOnly(true);
+BENCHMARK(BM_SidAssignRqVae)->Unit(benchmark::kMillisecond)->Iterations(1);
 
 }  // namespace
 
