@@ -83,7 +83,8 @@ void add_synth_command(CLI::App& data) {
   cmd->add_option("--config", args->config, "TOML config; only its [synth] section is read")
       ->check(CLI::ExistingFile);
   cmd->add_option("--set", args->sets, "Override a knob: --set synth.num_items=20000 (repeatable)");
-  cmd->add_option("--seed", args->seed, "Seed (overrides synth.seed; same seed = identical files)");
+  cmd->add_option("--seed", args->seed, "Seed (overrides synth.seed; same seed = identical files)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--out", args->out, "Output data directory (created if missing)")->required();
   cmd->callback([args] { run_synth(*args); });
 }

@@ -61,7 +61,7 @@ struct SynthConfig {
 
   // --- label model ---
   double position_bias = 0.6;        // examination probability at position p is p^-position_bias
-  double click_threshold = 2.5;      // relevance at which a examined item is clicked half the time
+  double click_threshold = 2.5;      // relevance at which an examined item is clicked half the time
   double click_sharpness = 5.0;      // slope of the click sigmoid
   double purchase_threshold = 2.8;   // relevance at which a click becomes a purchase half the time
   double purchase_sharpness = 2.0;   // slope of the purchase sigmoid
