@@ -22,7 +22,8 @@ struct SynthArgs {
   std::string config;
   std::vector<std::string> sets;
   std::string out;
-  int64_t seed = -1;  // -1: the config's seed
+  int64_t seed = 0;
+  CLI::Option* seed_option = nullptr;  // given on the command line: overrides synth.seed
 };
 
 // The [synth] knobs: the config file (if any), then --set overrides, then --seed.
@@ -34,7 +35,10 @@ synth::SynthConfig load_synth_config(const SynthArgs& args) {
     config.set(assignment);
   }
   synth::SynthConfig c = synth::SynthConfig::from_config(config);
-  if (args.seed >= 0) c.seed = static_cast<uint64_t>(args.seed);
+  if (args.seed_option && args.seed_option->count() > 0) {
+    require(args.seed >= 0, "--seed: must be >= 0 (got " + std::to_string(args.seed) + ")");
+    c.seed = static_cast<uint64_t>(args.seed);
+  }
   return c;
 }
 
@@ -83,8 +87,8 @@ void add_synth_command(CLI::App& data) {
   cmd->add_option("--config", args->config, "TOML config; only its [synth] section is read")
       ->check(CLI::ExistingFile);
   cmd->add_option("--set", args->sets, "Override a knob: --set synth.num_items=20000 (repeatable)");
-  cmd->add_option("--seed", args->seed, "Seed (overrides synth.seed; same seed = identical files)")
-      ->check(CLI::NonNegativeNumber);
+  args->seed_option =
+      cmd->add_option("--seed", args->seed, "Seed >= 0 (overrides synth.seed; same seed = identical files)");
   cmd->add_option("--out", args->out, "Output data directory (created if missing)")->required();
   cmd->callback([args] { run_synth(*args); });
 }
