@@ -9,12 +9,7 @@
 #include "gr2/cli/command.h"
 #include "gr2/core/error.h"
 #include "gr2/core/file_io.h"
-#include "gr2/data/catalog.h"
-#include "gr2/data/data_dir.h"
-#include "gr2/data/events.h"
-#include "gr2/data/slates.h"
-#include "gr2/data/truth.h"
-#include "gr2/rank/evaluation.h"
+#include "gr2/rank/data_evaluation.h"
 #include "gr2/rank/policy_factory.h"
 #include "gr2/rank/report.h"
 
@@ -34,78 +29,22 @@ struct EvalArgs {
   bool quiet = false;
 };
 
-SplitPart parse_split(const std::string& name) {
-  if (name == "train") return SplitPart::Train;
-  if (name == "valid") return SplitPart::Valid;
-  if (name == "test") return SplitPart::Test;
-  throw Error("--split: unknown split '" + name + "' (expected train, valid or test)");
-}
-
-bool needs_train_events(const std::vector<std::string>& names) {
-  for (const auto& n : names) {
-    if (n == "popularity" || n == "heuristic") return true;
-  }
-  return false;
-}
-
 void run_eval(const EvalArgs& args) {
   require(args.bootstrap >= 1, "--bootstrap: the number of resamples must be >= 1");
-  require(args.limit >= 0, "--limit: must be >= 0 (0 = every slate)");
   require(args.batch >= 1, "--batch: must be >= 1");
-  const DataDir dir{args.data};
-  const SplitPart part = parse_split(args.split);
-  require(file_exists(dir.catalog()),
-          "--data " + args.data + ": no catalog.jsonl there (expected a data directory written by "
-          "'gr2 data')");
-  const std::string slates_path = dir.slates(part);
-  require(file_exists(slates_path), "--data " + args.data + ": no " + slates_path +
-                                        " (is --split right? expected slates_<split>.jsonl)");
-
-  const bool have_truth = file_exists(dir.truth());
-  std::vector<std::string> names;
-  if (args.policies.empty()) {
-    for (const auto& n : known_policy_names()) {
-      if (n == "oracle" && !have_truth) continue;
-      names.push_back(n);
-    }
-  } else {
-    names = parse_policy_list(args.policies);
-  }
-
-  const Catalog catalog = Catalog::read_jsonl(dir.catalog());
-  std::vector<Slate> slates = read_slates(slates_path, &catalog);
-  if (args.limit > 0 && static_cast<int64_t>(slates.size()) > args.limit) {
-    slates.resize(static_cast<size_t>(args.limit));
-  }
-  std::vector<Event> train_events;
-  const bool have_events = needs_train_events(names) && file_exists(dir.train_events());
-  if (have_events) train_events = read_events(dir.train_events(), &catalog);
-  TruthTable truth;
-  if (have_truth) truth = read_truth(dir.truth());
-
-  PolicyContext context;
-  context.catalog = &catalog;
-  context.train_events = have_events ? &train_events : nullptr;
-  context.truth = have_truth ? &truth : nullptr;
-  context.seed = args.seed;
-  context.slates = &slates;
-  std::vector<std::unique_ptr<Policy>> owned;
-  std::vector<Policy*> policies;
-  for (const auto& n : names) {
-    owned.push_back(make_policy(n, context));
-    policies.push_back(owned.back().get());
-  }
-
-  EvalOptions options;
-  options.bootstrap.resamples = args.bootstrap;
-  options.bootstrap.seed = args.seed;
+  DataEvaluationOptions options;
+  options.data_dir = args.data;
+  options.split = parse_split_name(args.split);
+  if (!args.policies.empty()) options.policies = parse_policy_list(args.policies);
+  options.limit = args.limit;
   options.seed = args.seed;
-  options.batch_size = args.batch;
-  options.robustness_slates = args.robustness;
-  options.show_progress = !args.quiet;
-  EvalResult result = evaluate(policies, slates, options);
-  result.data = args.data;
-  result.split = args.split;
+  options.eval.bootstrap.resamples = args.bootstrap;
+  options.eval.bootstrap.seed = args.seed;
+  options.eval.seed = args.seed;
+  options.eval.batch_size = args.batch;
+  options.eval.robustness_slates = args.robustness;
+  options.eval.show_progress = !args.quiet;
+  EvalResult result = evaluate_data_dir(options);
 
   const std::string out_dir = args.out.empty() ? join_path(args.data, "eval") : args.out;
   write_report(result, out_dir);
