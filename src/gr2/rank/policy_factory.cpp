@@ -6,6 +6,7 @@
 #include "gr2/core/error.h"
 #include "gr2/rank/baselines.h"
 #include "gr2/rank/history_heuristic.h"
+#include "gr2/rank/legacy/legacy_policy.h"
 
 namespace gr2 {
 namespace {
@@ -44,7 +45,12 @@ std::unique_ptr<Policy> make_policy(const std::string& name, const PolicyContext
             "policy 'heuristic' needs the training events (events_train.jsonl in the data directory)");
     return std::make_unique<HistoryHeuristic>(*context.catalog, *context.train_events);
   }
-  throw Error("unknown policy '" + name + "' (known policies: " + join(known_policy_names()) + ")");
+  if (legacy::is_legacy_policy_name(name)) {  // trained baselines: din:MODEL_DIR, prm:MODEL_DIR
+    require(context.catalog != nullptr, "policy '" + name + "' needs the catalog (catalog.jsonl)");
+    return legacy::make_legacy_policy(name, *context.catalog);
+  }
+  throw Error("unknown policy '" + name + "' (known policies: " + join(known_policy_names()) +
+              "; trained baselines: din:MODEL_DIR, prm:MODEL_DIR)");
 }
 
 std::vector<std::string> parse_policy_list(const std::string& text) {
