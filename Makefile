@@ -1,4 +1,5 @@
 # Thin wrapper: every target installs missing Debian packages, configures, builds, then does its job.
+MAKEFLAGS += --no-print-directory
 # Build type and directory can be overridden: make test BUILD_DIR=build-debug BUILD_TYPE=Debug
 BUILD_DIR  ?= build
 BUILD_TYPE ?= Release
@@ -18,7 +19,7 @@ build: deps $(BUILD_DIR)/CMakeCache.txt
 	@cmake --build $(BUILD_DIR) -j $(JOBS) --target gr2_cli
 
 demo: build
-	@$(GR2) demo --work work/demo
+	@$(GR2) demo --config configs/demo.toml --work work/demo
 
 test:
 	@scripts/install_deps.sh test
