@@ -7,6 +7,8 @@
 
 #include "gr2/core/device.h"
 #include "gr2/core/file_io.h"
+#include "gr2/core/jsonl.h"
+#include "gr2/core/metrics_log.h"
 #include "gr2/core/progress.h"
 #include "gr2/core/rng.h"
 #include "gr2/data/split.h"
@@ -126,6 +128,32 @@ TEST(Progress, FormatsDurations) {
   EXPECT_EQ(Progress::format_duration(4.24), "4.2s");
   EXPECT_EQ(Progress::format_duration(185), "3m05s");
   EXPECT_EQ(Progress::format_duration(3720), "1h02m");
+}
+
+}  // namespace
+}  // namespace gr2
+
+namespace gr2 {
+namespace {
+
+TEST(MetricsLog, AppendsOneFlushedRecordPerCall) {
+  TempDir dir;
+  std::string path = dir.path("log.jsonl");
+  {
+    MetricsLog log(path);
+    log.log({{"step", 1}, {"loss", 0.5}});
+    // Flushed per record: readable before the log is closed.
+    auto records = read_jsonl(path);
+    ASSERT_EQ(records.size(), 1u);
+    EXPECT_EQ(records[0]["step"], 1);
+    EXPECT_TRUE(records[0].contains("time_s"));
+  }
+  MetricsLog again(path);  // appends, never truncates
+  again.log({{"step", 2}});
+  EXPECT_EQ(read_jsonl(path).size(), 2u);
+  MetricsLog disabled("");
+  EXPECT_FALSE(disabled.enabled());
+  disabled.log({{"x", 1}});  // a no-op
 }
 
 }  // namespace
