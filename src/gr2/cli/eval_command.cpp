@@ -76,7 +76,8 @@ void add_eval_command(CLI::App& app) {
   for (const auto& n : known_policy_names()) known += (known.empty() ? "" : ",") + n;
   cmd->add_option("--policies", args->policies,
                   "Comma-separated policies (known: " + known +
-                      "). Default: all of them, without oracle when the data has no truth.jsonl");
+                      "; trained baselines: din:MODEL_DIR, prm:MODEL_DIR from 'gr2 baseline train'). "
+                      "Default: all of them, without oracle when the data has no truth.jsonl");
   cmd->add_option("--out", args->out, "Output directory for report.md/.json/.svg (default: DATA/eval)");
   cmd->add_option("--seed", args->seed, "Seed of the random policy, the robustness shuffles and the bootstrap")
       ->capture_default_str();
