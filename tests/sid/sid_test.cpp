@@ -60,6 +60,7 @@ SidConfig tiny_config() {
   c.steps = 30;
   c.batch_size = 64;
   c.kmeans_iters = 5;
+  c.warmup_steps = 10;
   c.embed_dim = 16;
   c.checkpoint_every = 10;
   return c;
@@ -304,6 +305,91 @@ TEST(SidEmbedder, TermsAndSimilarItemsAreCloser) {
   torch::Tensor same = (e.vectors.slice(0, 0, 114) * e.vectors.slice(0, 6, 120)).sum(1).mean();
   torch::Tensor diff = (e.vectors.slice(0, 0, 119) * e.vectors.slice(0, 1, 120)).sum(1).mean();
   EXPECT_GT(same.item<float>(), diff.item<float>() + 0.2f);
+}
+
+TEST(SidEmbedder, CollaborativePartPullsCoEngagedItemsTogether) {
+  // Items 0..59 in 6 leaf categories (cycling); users buy triples (3t, 3t + 1, 3t + 2) of items in
+  // different categories, which text alone cannot relate.
+  Catalog catalog = tiny_catalog(60);
+  std::vector<Event> events;
+  for (int u = 0; u < 200; ++u) {
+    const int first = (u % 20) * 3;
+    for (int j = 0; j < 3; ++j) {
+      events.push_back({"u" + std::to_string(u), "I" + std::to_string(1000 + first + j), j + 1, "purchase"});
+    }
+  }
+  SidConfig c = tiny_config();
+  ItemEmbeddings text = embed_catalog(catalog, events, c, torch::kCPU);  // collab_dim 0: text only
+  c.collab_dim = 30;  // more than the 20 positive eigen-directions: negative ones must not hurt
+  c.collab_weight = 0.5;
+  EmbedStats stats;
+  ItemEmbeddings both = embed_catalog(catalog, events, c, torch::kCPU, &stats);
+  EXPECT_EQ(stats.items_with_events, 60);
+  EXPECT_EQ(both.vectors.size(1), text.vectors.size(1) + stats.collab_dim);
+  EXPECT_NEAR(both.vectors.norm(2, 1).mean().item<float>(), 1.0f, 1e-4);
+  auto pair_cosine = [](const torch::Tensor& v, int64_t shift) {  // items 3t and 3t + shift
+    return (v.slice(0, 0, 60 - shift, 3) * v.slice(0, shift, 60, 3)).sum(1).mean().item<float>();
+  };
+  EXPECT_GT(pair_cosine(both.vectors, 1), pair_cosine(text.vectors, 1) + 0.2f);
+  EXPECT_GT(pair_cosine(both.vectors, 2), pair_cosine(text.vectors, 2) + 0.2f);
+  EXPECT_LT(pair_cosine(both.vectors, 3), pair_cosine(text.vectors, 3) + 0.05f);  // other triples: no gain
+  // co_engaged_pairs: each bought-together pair once, as (smaller, larger) catalog indices.
+  auto pairs = co_engaged_pairs(catalog, events, 5);
+  EXPECT_EQ(pairs.size(), 60u);
+  for (const auto& [a, b] : pairs) EXPECT_TRUE(a / 3 == b / 3 && a < b) << a << " " << b;
+}
+
+TEST(RqVae, ContrastiveLossPullsPairsTogetherInLatentSpace) {
+  torch::manual_seed(4);
+  torch::Tensor x = torch::randn({200, 12});
+  x = x / x.norm(2, 1, true);
+  std::vector<std::pair<int64_t, int64_t>> pairs;
+  for (int64_t i = 0; i < 200; i += 2) pairs.emplace_back(i, i + 1);
+  SidConfig c = tiny_config();
+  c.steps = 300;
+  c.learning_rate = 5e-3;
+  // Mean cosine of co-engaged pairs (i, i + 1) minus that of non-pairs (i, i + 3), in latent space.
+  auto pair_gap = [&](RqVaeTrainer& t) {
+    torch::NoGradGuard no_grad;
+    torch::Tensor z = t.model()->encode(x);
+    z = z / z.norm(2, 1, true);
+    const double paired = (z.slice(0, 0, 200, 2) * z.slice(0, 1, 200, 2)).sum(1).mean().item<double>();
+    const double other = (z.slice(0, 0, 197, 2) * z.slice(0, 3, 200, 2)).sum(1).mean().item<double>();
+    return paired - other;
+  };
+  RqVaeTrainer plain(c, x, torch::kCPU, pairs);
+  plain.initialize();
+  plain.train(c.steps, "");
+  c.contrastive_weight = 1.0;
+  RqVaeTrainer ctr(c, x, torch::kCPU, pairs);
+  ctr.initialize();
+  RqVaeStepStats first = ctr.step_once();
+  EXPECT_GT(first.contrastive, 0.0);
+  ctr.train(c.steps, "");
+  EXPECT_GT(pair_gap(ctr), pair_gap(plain) + 0.2) << pair_gap(ctr) << " vs " << pair_gap(plain);
+}
+
+TEST(RqVae, WarmUpTrainsTheAutoencoderBeforeKMeansInit) {
+  torch::manual_seed(6);
+  // Rank-6 data in 12 dimensions: an 8-dim latent can reconstruct it.
+  torch::Tensor x = torch::mm(torch::randn({300, 6}), torch::randn({6, 12})) / 2.45;
+  SidConfig c = tiny_config();
+  c.warmup_steps = 0;
+  RqVaeTrainer cold(c, x, torch::kCPU);
+  cold.initialize();
+  c.warmup_steps = 150;
+  RqVaeTrainer warm(c, x, torch::kCPU);
+  warm.initialize();
+  EXPECT_EQ(warm.step(), 0);  // warm-up steps are not training steps
+  auto ae_error = [&](RqVaeTrainer& t) {
+    torch::NoGradGuard no_grad;
+    return (t.model()->decode(t.model()->encode(x)) - x).pow(2).sum(1).mean().item<double>();
+  };
+  EXPECT_LT(ae_error(warm), 0.5 * ae_error(cold));
+  // The level-0 codebook is fitted to the warmed-up latents: every code is some items' nearest.
+  torch::NoGradGuard no_grad;
+  torch::Tensor codes = residual_encode(warm.model()->encode(x), warm.model()->codebook_list());
+  EXPECT_EQ(std::get<0>(torch::_unique(codes.select(1, 0))).size(0), c.codes);
 }
 
 TEST(RqVae, DeterministicForASeedAndResumesExactly) {

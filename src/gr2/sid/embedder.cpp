@@ -223,7 +223,11 @@ ItemEmbeddings embed_catalog(const Catalog& catalog, const std::vector<Event>& e
       torch::Tensor ppmi = sparse_matrix(r, c, v, n, n, device);
       TruncatedSvd svd = randomized_svd(ppmi, config.collab_dim, config.svd_oversample, config.svd_power_iters,
                                         derive_seed(config.seed, "embed/collab-svd"));
-      torch::Tensor collab = normalised_rows(svd.u * svd.s.sqrt().unsqueeze(0));
+      // (U + V) sqrt(S), not U sqrt(S): PPMI has a zero diagonal, so it is indefinite, and for a
+      // negative eigenvalue U's rows of two co-engaged items point in opposite directions (V = -U
+      // there). Adding V cancels those components and doubles those of positive eigenvalues
+      // (word2vec-style W + C).
+      torch::Tensor collab = normalised_rows((svd.u + svd.v) * svd.s.sqrt().unsqueeze(0));
       stats.collab_dim = collab.size(1);
       full = torch::cat({text * std::sqrt(1.0 - config.collab_weight), collab * std::sqrt(config.collab_weight)}, 1);
     }

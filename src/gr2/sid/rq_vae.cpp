@@ -72,9 +72,35 @@ RqVaeTrainer::RqVaeTrainer(const SidConfig& config, const torch::Tensor& data, c
   steps_since_used_ = torch::zeros({config.levels, config.codes}, torch::TensorOptions().dtype(torch::kLong).device(device_));
 }
 
+void RqVaeTrainer::warm_up() {
+  // Plain autoencoder steps (no quantization) so that the k-means init sees the latent geometry the
+  // trained encoder will keep; seeded per-epoch permutations of their own ("rq_vae/warmup-epoch-e").
+  model_->train();
+  const int64_t n = data_.size(0);
+  const int64_t batch = std::min(config_.batch_size, n);
+  const int64_t per_epoch = (n + batch - 1) / batch;
+  torch::Tensor perm;
+  for (int64_t s = 0; s < config_.warmup_steps; ++s) {
+    if (s % per_epoch == 0) {
+      std::vector<int64_t> p(static_cast<size_t>(n));
+      for (int64_t i = 0; i < n; ++i) p[static_cast<size_t>(i)] = i;
+      Rng rng(derive_seed(config_.seed, "rq_vae/warmup-epoch-" + std::to_string(s / per_epoch)));
+      rng.shuffle(p);
+      perm = torch::tensor(p, torch::kLong).to(device_);
+    }
+    const int64_t begin = (s % per_epoch) * batch;
+    torch::Tensor x = data_.index_select(0, perm.slice(0, begin, std::min(n, begin + batch)));
+    torch::Tensor loss = (model_->decode(model_->encode(x)) - x).pow(2).sum(1).mean();
+    optimizer_->zero_grad();
+    loss.backward();
+    optimizer_->step();
+  }
+}
+
 void RqVaeTrainer::initialize() {
-  torch::NoGradGuard no_grad;
   if (!config_.kmeans_init) return;
+  warm_up();
+  torch::NoGradGuard no_grad;
   const int64_t n = data_.size(0);
   torch::Tensor sample = data_;
   if (n > config_.kmeans_sample) {

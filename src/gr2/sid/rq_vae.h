@@ -65,8 +65,10 @@ class RqVaeTrainer {
   RqVaeTrainer(const SidConfig& config, const torch::Tensor& data, const c10::Device& device,
                std::vector<std::pair<int64_t, int64_t>> pairs = {});
 
-  // k-means++ + Lloyd per level on residuals of the (untrained) encoder's outputs for a sample of
-  // up to kmeans_sample items (when config.kmeans_init), else small random codes. Step 0 only.
+  // With config.kmeans_init: `warmup_steps` autoencoder-only steps (reconstruction loss, no
+  // quantization; they advance the Adam state but not step()), then k-means++ + Lloyd per level on
+  // the residuals of the warmed-up encoder's outputs for a sample of up to kmeans_sample items;
+  // EMA sums start at the centroids. Without it the codebooks stay small random codes. Step 0 only.
   void initialize();
   // Runs optimizer steps until step() == until (capped at config.steps). Every checkpoint_every
   // steps (and at the end) saves a checkpoint into `checkpoint_dir` when it is non-empty.
@@ -86,6 +88,7 @@ class RqVaeTrainer {
 
  private:
   torch::Tensor batch_indices(int64_t step);
+  void warm_up();
 
   SidConfig config_;
   c10::Device device_;

@@ -22,6 +22,7 @@ SidConfig SidConfig::from_config(const Config& config) {
   c.learning_rate = s.get_double_in("learning_rate", c.learning_rate, 0.0, 10.0);
   c.commitment_beta = s.get_double_in("commitment_beta", c.commitment_beta, 0.0, 100.0);
   c.kmeans_init = s.get_bool("kmeans_init", c.kmeans_init);
+  c.warmup_steps = s.get_int_in("warmup_steps", c.warmup_steps, 0, 100000000);
   c.kmeans_iters = s.get_int_in("kmeans_iters", c.kmeans_iters, 0, 10000);
   c.kmeans_sample = s.get_int_in("kmeans_sample", c.kmeans_sample, 1, INT64_MAX);
   c.ema = s.get_bool("ema", c.ema);
@@ -70,6 +71,7 @@ std::string SidConfig::to_json() const {
                       {"learning_rate", learning_rate},
                       {"commitment_beta", commitment_beta},
                       {"kmeans_init", kmeans_init},
+                      {"warmup_steps", warmup_steps},
                       {"kmeans_iters", kmeans_iters},
                       {"kmeans_sample", kmeans_sample},
                       {"ema", ema},

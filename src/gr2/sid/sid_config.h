@@ -30,6 +30,8 @@ struct SidConfig {
   double learning_rate = 1e-3;
   double commitment_beta = 0.25;  // weight of ||r - sg(q)||^2
   bool kmeans_init = true;        // k-means++ (+ Lloyd) per level on residuals
+  int64_t warmup_steps = 200;     // autoencoder-only steps before the k-means init (with kmeans_init;
+                                  // not counted in `steps`); 0 = init on the untrained encoder
   int64_t kmeans_iters = 20;      // Lloyd iterations (init and RQ-KMeans)
   int64_t kmeans_sample = 16384;  // items used for k-means (init and RQ-KMeans fitting)
   bool ema = true;                // EMA codebook updates instead of gradient updates
