@@ -47,6 +47,55 @@ std::string sid_key(const int32_t* sid, int64_t levels) {
   return std::string(reinterpret_cast<const char*>(sid), static_cast<size_t>(levels) * sizeof(int32_t));
 }
 
+// The set of SIDs given so far by `gr2 sid assign`. When levels * ceil(log2 codes) <= 63 bits
+// (4 x 256 = 32) a SID is packed into one uint64 and kept in an open-addressing table (linear
+// probing, load <= 1/2): 8-16 bytes per SID, 24 while growing. Otherwise a hash set of byte strings
+// (~80 bytes per SID).
+class SidSet {
+ public:
+  SidSet(int64_t levels, int64_t codes) : levels_(levels) {
+    while ((int64_t{1} << bits_) < codes) ++bits_;
+    packed_ = levels * bits_ <= 63;
+    if (packed_) slots_.assign(1024, 0);
+  }
+  // Inserts `sid`; false when it was already present.
+  bool insert(const int32_t* sid) {
+    if (!packed_) return strings_.insert(sid_key(sid, levels_)).second;
+    uint64_t key = 0;
+    for (int64_t k = 0; k < levels_; ++k) key = (key << bits_) | static_cast<uint64_t>(sid[k]);
+    ++key;  // 0 marks an empty slot
+    if (2 * (size_ + 1) > slots_.size()) grow();
+    if (!place(slots_, key)) return false;
+    ++size_;
+    return true;
+  }
+
+ private:
+  static bool place(std::vector<uint64_t>& slots, uint64_t key) {
+    const size_t mask = slots.size() - 1;
+    for (size_t i = splitmix64(key) & mask;; i = (i + 1) & mask) {
+      if (slots[i] == key) return false;
+      if (slots[i] == 0) {
+        slots[i] = key;
+        return true;
+      }
+    }
+  }
+  void grow() {
+    std::vector<uint64_t> bigger(slots_.size() * 2, 0);
+    for (uint64_t key : slots_) {
+      if (key != 0) place(bigger, key);
+    }
+    slots_.swap(bigger);
+  }
+  int64_t levels_;
+  int bits_ = 0;
+  bool packed_ = false;
+  size_t size_ = 0;
+  std::vector<uint64_t> slots_;
+  std::unordered_set<std::string> strings_;
+};
+
 }  // namespace
 
 int set_threads(int n) {
@@ -200,14 +249,14 @@ AssignSummary run_assign(const AssignOptions& options) {
   const c10::Device device = resolve_device(options.device);
   SidModel model = SidModel::load(options.model, device);
   EmbeddingStream stream(options.embeddings, options.ids, model.input_dim);
-  std::unordered_set<std::string> used;
+  SidSet used(model.levels, model.codes);
   std::unordered_map<std::string, std::vector<int32_t>> existing;
   if (!options.existing.empty()) {
     SidTable old = read_sids_jsonl(options.existing, model.codes);
     require(old.levels == model.levels, options.existing + ": SIDs have " + std::to_string(old.levels) +
                                             " levels but the tokenizer has " + std::to_string(model.levels));
     for (int64_t i = 0; i < old.size(); ++i) {
-      used.insert(sid_key(old.sid(i), old.levels));
+      used.insert(old.sid(i));
       existing.emplace(old.ids[static_cast<size_t>(i)], std::vector<int32_t>(old.sid(i), old.sid(i) + old.levels));
     }
   }
@@ -236,11 +285,11 @@ AssignSummary run_assign(const AssignOptions& options) {
           const int32_t start = static_cast<int32_t>((hash_string(ids[i]) ^ last_seed) % static_cast<uint64_t>(codes));
           for (int32_t t = 0; t < codes && !unique; ++t) {
             sid[static_cast<size_t>(levels - 1)] = (start + t) % codes;
-            unique = used.insert(sid_key(sid.data(), levels)).second;
+            unique = used.insert(sid.data());
           }
           if (!unique) sid[static_cast<size_t>(levels - 1)] = start;
         } else {
-          unique = used.insert(sid_key(sid.data(), levels)).second;
+          unique = used.insert(sid.data());
         }
         summary.collisions += !unique;
       }
