@@ -532,6 +532,43 @@ TEST(SidEndToEnd, TinyCatalogReachesUniquenessAndResumes) {
   EXPECT_EQ(uniqueness(assigned).unique_items, 500);
 }
 
+TEST(SidAssign, MoreItemsThanLastCodesUnderOnePrefixStayUnique) {
+  // 2 levels x 4 codes; 12 items with the same embedding share the nearest level-0 code, so only 4
+  // fit under it: the other 8 must move to other level-0 codes (capacity 16), not collide.
+  TempDir dir;
+  torch::manual_seed(8);
+  SidConfig c = tiny_config();
+  c.levels = 2;
+  c.codes = 4;
+  SidModel model = fit_rq_kmeans(torch::randn({40, 6}), c, torch::kCPU);
+  ASSERT_TRUE(model.random_last_level);
+  model.save(dir.path("model.safetensors"));
+  ItemEmbeddings e;
+  e.vectors = torch::randn({1, 6}).repeat({12, 1});
+  for (int i = 0; i < 12; ++i) e.ids.push_back("dup" + std::to_string(i));
+  save_embeddings(e, dir.path("dups.safetensors"));
+  AssignOptions ao;
+  ao.model = dir.path("model.safetensors");
+  ao.embeddings = dir.path("dups.safetensors");
+  ao.out = dir.path("dups.jsonl");
+  ao.batch = 5;
+  ao.device = "cpu";
+  AssignSummary s = run_assign(ao);
+  EXPECT_EQ(s.items, 12);
+  EXPECT_EQ(s.collisions, 0);
+  SidTable t = read_sids_jsonl(ao.out, 4);
+  EXPECT_EQ(uniqueness(t).unique_items, 12);
+  const int32_t nearest = static_cast<int32_t>(model.encode(e.vectors.slice(0, 0, 1))[0][0].item<int64_t>());
+  int64_t under_nearest = 0;
+  for (int64_t i = 0; i < t.size(); ++i) under_nearest += t.sid(i)[0] == nearest;
+  EXPECT_EQ(under_nearest, 4);  // the nearest prefix is filled first
+  // 20 items cannot all fit into 16 SIDs: the overflow is counted, not hidden.
+  e.vectors = e.vectors.slice(0, 0, 1).repeat({20, 1});
+  for (int i = 12; i < 20; ++i) e.ids.push_back("dup" + std::to_string(i));
+  save_embeddings(e, dir.path("dups.safetensors"));
+  EXPECT_EQ(run_assign(ao).collisions, 4);
+}
+
 TEST(SidCli, BadInputExitsWithStatus2) {
   TempDir dir;
   CliResult r = run_cli("sid train --embeddings " + dir.path("missing.safetensors") + " --out " + dir.path("o"));

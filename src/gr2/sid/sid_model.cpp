@@ -72,6 +72,9 @@ SidModel SidModel::load(const std::string& path, const c10::Device& device) {
   m.codes = number("codes");
   m.seed = static_cast<uint64_t>(number("seed"));
   m.random_last_level = meta.count("random_last_level") && meta.at("random_last_level") == "true";
+  require(m.levels >= 1 && m.codes >= 2 && (!m.random_last_level || m.levels >= 2),
+          path + ": metadata has levels = " + std::to_string(m.levels) + ", codes = " + std::to_string(m.codes) +
+              " (need levels >= 1, codes >= 2, and levels >= 2 with a random last level)");
   auto tensors = load_tensors(path);
   for (int64_t k = 0; k < m.levels; ++k) {
     auto it = tensors.find("codebook." + std::to_string(k));

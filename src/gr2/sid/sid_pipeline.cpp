@@ -49,7 +49,7 @@ std::string sid_key(const int32_t* sid, int64_t levels) {
 
 // The set of SIDs given so far by `gr2 sid assign`. When levels * ceil(log2 codes) <= 63 bits
 // (4 x 256 = 32) a SID is packed into one uint64 and kept in an open-addressing table (linear
-// probing, load <= 1/2): 8-16 bytes per SID, 24 while growing. Otherwise a hash set of byte strings
+// probing, load between 1/4 and 1/2): 16-32 bytes per SID, 48 for a moment while doubling. Otherwise a hash set of byte strings
 // (~80 bytes per SID).
 class SidSet {
  public:
@@ -281,13 +281,23 @@ AssignSummary run_assign(const AssignOptions& options) {
         std::copy(cp + i * levels, cp + (i + 1) * levels, sid.begin());
         bool unique = false;
         if (model.random_last_level) {
-          // Pseudo-random last code from the item id, then the next free one for this prefix.
+          // Pseudo-random last code from the item id, then the next free one for this prefix; when
+          // all C are taken (more than C items share the nearest prefix), the next level-(L-2) code
+          // with any free last code, as the export's de-duplication does.
           const int32_t start = static_cast<int32_t>((hash_string(ids[i]) ^ last_seed) % static_cast<uint64_t>(codes));
-          for (int32_t t = 0; t < codes && !unique; ++t) {
-            sid[static_cast<size_t>(levels - 1)] = (start + t) % codes;
-            unique = used.insert(sid.data());
+          const size_t second_last = static_cast<size_t>(levels - 2);
+          const int32_t nearest_second_last = sid[second_last];
+          for (int32_t u = 0; u < codes && !unique; ++u) {
+            sid[second_last] = (nearest_second_last + u) % codes;
+            for (int32_t t = 0; t < codes && !unique; ++t) {
+              sid[static_cast<size_t>(levels - 1)] = (start + t) % codes;
+              unique = used.insert(sid.data());
+            }
           }
-          if (!unique) sid[static_cast<size_t>(levels - 1)] = start;
+          if (!unique) {
+            sid[second_last] = nearest_second_last;
+            sid[static_cast<size_t>(levels - 1)] = start;
+          }
         } else {
           unique = used.insert(sid.data());
         }
