@@ -64,6 +64,17 @@ TEST(Config, OverridesWithSet) {
   expect_error([&] { c.set("no_dot=1"); }, "expected section.key=value");
 }
 
+TEST(Config, LoadWithOverridesRestrictsTheSection) {
+  TempDir dir;
+  std::string path = dir.write("c.toml", "[sid]\ncodes = 8\n");
+  Config c = Config::load_with_overrides(path, {"sid.codes=16"}, "sid", "gr2 sid");
+  EXPECT_EQ(c.section("sid").get_int("codes", 0), 16);
+  expect_error([&] { Config::load_with_overrides(path, {"synth.seed=1"}, "sid", "gr2 sid"); },
+               "--set 'synth.seed=1': 'gr2 sid' only reads the [sid] section (use sid.key=value)");
+  Config defaults = Config::load_with_overrides("", {"eval.seed=3"});
+  EXPECT_EQ(defaults.section("eval").get_int("seed", 0), 3);
+}
+
 TEST(Config, SectionMustBeATable) {
   Config c = Config::parse("synth = 3\n", "c.toml");
   expect_error([&] { c.section("synth"); }, "c.toml:1: 'synth' must be a table");

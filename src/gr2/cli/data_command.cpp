@@ -28,12 +28,7 @@ struct SynthArgs {
 
 // The [synth] knobs: the config file (if any), then --set overrides, then --seed.
 synth::SynthConfig load_synth_config(const SynthArgs& args) {
-  Config config = args.config.empty() ? Config() : Config::load(args.config);
-  for (const auto& assignment : args.sets) {
-    require(assignment.rfind("synth.", 0) == 0,
-            "--set '" + assignment + "': 'gr2 data synth' only reads the [synth] section (use synth.key=value)");
-    config.set(assignment);
-  }
+  const Config config = Config::load_with_overrides(args.config, args.sets, "synth", "gr2 data synth");
   synth::SynthConfig c = synth::SynthConfig::from_config(config);
   if (args.seed_option && args.seed_option->count() > 0) {
     require(args.seed >= 0, "--seed: must be >= 0 (got " + std::to_string(args.seed) + ")");

@@ -65,8 +65,7 @@ bool world_is_current(const DataDir& dir, const synth::SynthConfig& config) {
 
 void run_demo(const DemoArgs& args) {
   const c10::Device device = resolve_device(args.device);
-  Config config = args.config.empty() ? Config() : Config::load(args.config);
-  for (const auto& assignment : args.sets) config.set(assignment);
+  const Config config = Config::load_with_overrides(args.config, args.sets);
   config.check_sections({"synth", "eval"});
   const synth::SynthConfig synth_config = synth::SynthConfig::from_config(config);
   const DemoEvalSettings eval = DemoEvalSettings::from_config(config);

@@ -67,6 +67,19 @@ Config Config::parse(const std::string& text, const std::string& source) {
   return config;
 }
 
+Config Config::load_with_overrides(const std::string& path, const std::vector<std::string>& overrides,
+                                   const std::string& only_section, const std::string& command) {
+  Config config = path.empty() ? Config() : Config::load(path);
+  for (const auto& assignment : overrides) {
+    if (!only_section.empty() && assignment.rfind(only_section + ".", 0) != 0) {
+      throw Error("--set '" + assignment + "': '" + command + "' only reads the [" + only_section +
+                  "] section (use " + only_section + ".key=value)");
+    }
+    config.set(assignment);
+  }
+  return config;
+}
+
 void Config::set(const std::string& assignment) {
   auto eq = assignment.find('=');
   auto dot = assignment.find('.');

@@ -27,6 +27,12 @@ class Config {
   // Parses TOML text; `source` names it in messages.
   static Config parse(const std::string& text, const std::string& source = "<config>");
 
+  // Loads `path` (an empty path gives the defaults) and applies each of `overrides`
+  // ("section.key=value"). When `only_section` is not empty, overrides of other sections are
+  // rejected with a message naming `command` (e.g. "'gr2 sid' only reads the [sid] section").
+  static Config load_with_overrides(const std::string& path, const std::vector<std::string>& overrides,
+                                    const std::string& only_section = "", const std::string& command = "");
+
   // Applies "section.key=value" (value in TOML syntax; a bare word is taken as a string).
   void set(const std::string& assignment);
 
