@@ -5,6 +5,9 @@
 #include <torch/torch.h>
 
 #include <filesystem>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <thread>
 #include <unordered_set>
 
@@ -245,6 +248,11 @@ TrainSummary run_train(const SidConfig& config, const TrainOptions& options) {
 
 AssignSummary run_assign(const AssignOptions& options) {
   require(options.batch > 0, "--batch must be positive");
+#if defined(__GLIBC__)
+  // Per-batch tensors fall below glibc's adaptive mmap threshold and fragment the heap, so the
+  // resident size would grow with the number of batches; a fixed threshold returns them to the OS.
+  mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+#endif
   Stopwatch clock;
   const c10::Device device = resolve_device(options.device);
   SidModel model = SidModel::load(options.model, device);
