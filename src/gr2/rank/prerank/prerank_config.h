@@ -37,7 +37,10 @@ struct PrerankConfig {
 
   // --- slates (`gr2 prerank slates`) ---
   int64_t slate_size = 10;       // K = 1 positive + K-1 negatives
-  int64_t top_m = 50;            // negatives are drawn from the pre-ranker's top-M (history excluded)
+  // Negatives are drawn from the pre-ranker's top-M (the user's items excluded); a value >= the
+  // catalog size means the whole catalog: the default, chosen on Beauty (docs/results.md), since a
+  // small M puts every positive that is outside the top-M last (a learnable artefact).
+  int64_t top_m = 1000000000;
   double popular_share = 0.0;    // share of the K-1 negatives drawn by popularity instead
   int64_t train_positions = 1;   // training slates per user: the last N positions of the train part
 
