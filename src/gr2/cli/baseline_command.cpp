@@ -44,11 +44,7 @@ void add_train(CLI::App& group) {
   cmd->add_option("--seed", a->seed, "baseline.seed");
   add_device_option(*cmd, a->options.device);
   cmd->callback([a] {
-    Config config = a->config.empty() ? Config() : Config::load(a->config);
-    for (const auto& s : a->sets) {
-      require(s.rfind("baseline.", 0) == 0, "--set '" + s + "': 'gr2 baseline' only reads [baseline] (use baseline.key=value)");
-      config.set(s);
-    }
+    const Config config = Config::load_with_overrides(a->config, a->sets, "baseline", "gr2 baseline");
     legacy::LegacyConfig c = legacy::LegacyConfig::from_config(config);
     if (a->epochs > 0) c.epochs = a->epochs;
     if (a->threads >= 0) c.threads = a->threads;

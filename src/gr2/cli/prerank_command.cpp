@@ -34,11 +34,7 @@ void add_common(CLI::App& cmd, PrerankArgs& a) {
 }
 
 prerank::PrerankConfig load(const PrerankArgs& a) {
-  Config config = a.config.empty() ? Config() : Config::load(a.config);
-  for (const auto& s : a.sets) {
-    require(s.rfind("prerank.", 0) == 0, "--set '" + s + "': 'gr2 prerank' only reads [prerank] (use prerank.key=value)");
-    config.set(s);
-  }
+  const Config config = Config::load_with_overrides(a.config, a.sets, "prerank", "gr2 prerank");
   prerank::PrerankConfig c = prerank::PrerankConfig::from_config(config);
   if (a.threads >= 0) c.threads = a.threads;
   if (a.seed >= 0) c.seed = static_cast<uint64_t>(a.seed);

@@ -34,12 +34,7 @@ void add_common(CLI::App& cmd, CommonArgs& args) {
 }
 
 sid::SidConfig load_config(const CommonArgs& args) {
-  Config config = args.config.empty() ? Config() : Config::load(args.config);
-  for (const auto& assignment : args.sets) {
-    require(assignment.rfind("sid.", 0) == 0,
-            "--set '" + assignment + "': 'gr2 sid' only reads the [sid] section (use sid.key=value)");
-    config.set(assignment);
-  }
+  const Config config = Config::load_with_overrides(args.config, args.sets, "sid", "gr2 sid");
   sid::SidConfig c = sid::SidConfig::from_config(config);
   sid::set_threads(args.threads);
   return c;
