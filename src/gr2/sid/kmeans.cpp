@@ -9,6 +9,17 @@
 
 namespace gr2::sid {
 
+at::Tensor sample_rows(const at::Tensor& x, int64_t max_rows, uint64_t seed) {
+  const int64_t n = x.size(0);
+  if (n <= max_rows) return x;
+  std::vector<int64_t> idx(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) idx[static_cast<size_t>(i)] = i;
+  Rng rng(seed);
+  rng.shuffle(idx);
+  idx.resize(static_cast<size_t>(max_rows));
+  return x.index_select(0, torch::tensor(idx, torch::kLong).to(x.device()));
+}
+
 at::Tensor kmeans_plus_plus(const at::Tensor& x, int64_t k, uint64_t seed) {
   torch::NoGradGuard no_grad;
   check_internal(x.dim() == 2 && x.size(0) > 0 && k > 0, "kmeans_plus_plus: need a non-empty [N, D] matrix");

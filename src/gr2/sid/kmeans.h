@@ -12,6 +12,10 @@ namespace gr2::sid {
 // proportional to its squared distance to the nearest already chosen. When N < k, or when fewer
 // than k distinct points exist, the remaining centres are chosen points plus small seeded noise.
 // Returns [k, D]. Deterministic for a seed.
+// At most `max_rows` rows of `x` [N, d], chosen uniformly without replacement (seeded); `x` itself
+// when N <= max_rows. Used to fit codebooks on a sample of a large catalog.
+at::Tensor sample_rows(const at::Tensor& x, int64_t max_rows, uint64_t seed);
+
 at::Tensor kmeans_plus_plus(const at::Tensor& x, int64_t k, uint64_t seed);
 
 struct KMeansResult {

@@ -13,15 +13,7 @@ SidModel fit_rq_kmeans(const at::Tensor& x_in, const SidConfig& config, const c1
   torch::NoGradGuard no_grad;
   require(x_in.dim() == 2 && x_in.size(0) > 0, "RQ-KMeans needs a non-empty [N, d] embedding matrix");
   torch::Tensor x = x_in.to(device, torch::kFloat32);
-  const int64_t n = x.size(0);
-  if (n > config.kmeans_sample) {
-    std::vector<int64_t> idx(static_cast<size_t>(n));
-    for (int64_t i = 0; i < n; ++i) idx[static_cast<size_t>(i)] = i;
-    Rng rng(derive_seed(config.seed, "rq_kmeans/sample"));
-    rng.shuffle(idx);
-    idx.resize(static_cast<size_t>(config.kmeans_sample));
-    x = x.index_select(0, torch::tensor(idx, torch::kLong).to(device));
-  }
+  x = sample_rows(x, config.kmeans_sample, derive_seed(config.seed, "rq_kmeans/sample"));
   SidModel model;
   model.method = "rq_kmeans";
   model.input_dim = x.size(1);

@@ -101,16 +101,8 @@ void RqVaeTrainer::initialize() {
   if (!config_.kmeans_init) return;
   warm_up();
   torch::NoGradGuard no_grad;
-  const int64_t n = data_.size(0);
-  torch::Tensor sample = data_;
-  if (n > config_.kmeans_sample) {
-    std::vector<int64_t> idx(static_cast<size_t>(n));
-    for (int64_t i = 0; i < n; ++i) idx[static_cast<size_t>(i)] = i;
-    Rng rng(derive_seed(config_.seed, "rq_vae/kmeans-sample"));
-    rng.shuffle(idx);
-    idx.resize(static_cast<size_t>(config_.kmeans_sample));
-    sample = data_.index_select(0, torch::tensor(idx, torch::kLong).to(device_));
-  }
+  const torch::Tensor sample =
+      sample_rows(data_, config_.kmeans_sample, derive_seed(config_.seed, "rq_vae/kmeans-sample"));
   torch::Tensor r = model_->encode(sample);
   auto codebooks = model_->codebook_list();
   for (int64_t k = 0; k < config_.levels; ++k) {
