@@ -13,17 +13,6 @@
 #include "gr2/rank/policy_factory.h"
 
 namespace gr2 {
-namespace {
-
-bool needs_train_events(const std::vector<std::string>& names) {
-  for (const auto& n : names) {
-    if (n == "popularity" || n == "heuristic") return true;
-  }
-  return false;
-}
-
-}  // namespace
-
 std::vector<std::string> default_policy_names(const std::string& data_dir) {
   const bool have_truth = file_exists(DataDir{data_dir}.truth());
   std::vector<std::string> names;
@@ -59,7 +48,9 @@ EvalResult evaluate_data_dir(const DataEvaluationOptions& options) {
     slates.resize(static_cast<size_t>(options.limit));
   }
   std::vector<Event> train_events;
-  const bool have_events = needs_train_events(names) && file_exists(dir.train_events());
+  bool wants_events = false;
+  for (const auto& n : names) wants_events = wants_events || policy_needs_train_events(n);
+  const bool have_events = wants_events && file_exists(dir.train_events());
   if (have_events) train_events = read_events(dir.train_events(), &catalog);
   const bool have_truth = file_exists(dir.truth());
   TruthTable truth;

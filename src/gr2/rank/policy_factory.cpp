@@ -24,6 +24,10 @@ const std::vector<std::string>& known_policy_names() {
   return names;
 }
 
+bool policy_needs_train_events(const std::string& name) {
+  return name == "popularity" || name == "heuristic";
+}
+
 std::unique_ptr<Policy> make_policy(const std::string& name, const PolicyContext& context) {
   if (name == "incoming") return std::make_unique<IncomingPolicy>();
   if (name == "random") return std::make_unique<RandomPolicy>(context.seed);

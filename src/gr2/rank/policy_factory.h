@@ -34,6 +34,10 @@ const std::vector<std::string>& known_policy_names();
 // input the policy needs is missing from `context` (e.g. "oracle" without truth).
 std::unique_ptr<Policy> make_policy(const std::string& name, const PolicyContext& context);
 
+// True when make_policy(name, ...) needs PolicyContext::train_events (so callers load them only
+// when some policy will use them).
+bool policy_needs_train_events(const std::string& name);
+
 // Splits "a,b , c" into {"a","b","c"}; throws Error for an empty list, an empty name or a
 // duplicate.
 std::vector<std::string> parse_policy_list(const std::string& text);
