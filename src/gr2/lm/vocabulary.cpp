@@ -1,0 +1,646 @@
+// The vocabulary: SentencePiece through libgr2_sentencepiece.so (loaded with dlmopen, see
+// gr2_sentencepiece.h), the special and SID tokens around it, and its gr2.json description.
+#include "gr2/lm/vocabulary.h"
+
+#include <dlfcn.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+
+#include "gr2/core/error.h"
+#include "gr2/core/file_io.h"
+#include "gr2/core/jsonl.h"
+#include "gr2_sentencepiece/gr2_sentencepiece.h"
+
+namespace gr2::lm {
+namespace {
+
+constexpr int kFormatVersion = 1;
+constexpr const char* kModelFile = "tokenizer.model";
+constexpr const char* kDescriptionFile = "gr2.json";
+constexpr int64_t kMaxLevels = 26;
+constexpr unsigned kTrainingSeed = 42;
+// UTF-8 of U+2581, SentencePiece's whitespace marker.
+constexpr std::string_view kSpaceMarker = "\xE2\x96\x81";
+// What the unused <unk> id decodes to (U+2047, SentencePiece's choice).
+constexpr std::string_view kUnknownSurface = "\xE2\x81\x87";
+
+// ---------------------------------------------------------------------------------------------
+// The shim, loaded once per process.
+
+struct Shim {
+  decltype(&gr2_spm_train) train = nullptr;
+  decltype(&gr2_spm_load) load = nullptr;
+  decltype(&gr2_spm_free) free = nullptr;
+  decltype(&gr2_spm_piece_size) piece_size = nullptr;
+  decltype(&gr2_spm_piece) piece = nullptr;
+  decltype(&gr2_spm_piece_kind) piece_kind = nullptr;
+  decltype(&gr2_spm_encode) encode = nullptr;
+};
+
+std::string executable_dir() {
+  std::error_code ec;
+  std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string() : exe.parent_path().string();
+}
+
+template <typename F>
+void bind(void* handle, const char* name, F& fn, const std::string& path) {
+  fn = reinterpret_cast<F>(::dlsym(handle, name));
+  if (!fn) throw Error::internal(path + ": missing symbol " + name + " (a stale libgr2_sentencepiece.so?)");
+}
+
+Shim load_shim() {
+  std::vector<std::string> candidates;
+  if (const char* env = std::getenv("GR2_SENTENCEPIECE_SHIM"); env && *env) candidates.push_back(env);
+  const std::string dir = executable_dir();
+  if (!dir.empty()) candidates.push_back(join_path(dir, "libgr2_sentencepiece.so"));
+#ifdef GR2_SENTENCEPIECE_SHIM_PATH
+  candidates.push_back(GR2_SENTENCEPIECE_SHIM_PATH);
+#endif
+  std::string tried;
+  for (const std::string& path : candidates) {
+    if (!file_exists(path)) {
+      tried += "\n  " + path + ": no such file";
+      continue;
+    }
+    // A link namespace of its own: SentencePiece's private protobuf must not meet LibTorch's.
+    void* handle = ::dlmopen(LM_ID_NEWLM, path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (!handle) {
+      const char* why = ::dlerror();
+      tried += "\n  " + path + ": " + (why ? why : "dlmopen failed");
+      continue;
+    }
+    auto abi = reinterpret_cast<decltype(&gr2_spm_abi_version)>(::dlsym(handle, "gr2_spm_abi_version"));
+    if (!abi || abi() != GR2_SPM_ABI_VERSION) {
+      tried += "\n  " + path + ": built from another version of gr2 (interface version mismatch)";
+      continue;
+    }
+    Shim shim;
+    bind(handle, "gr2_spm_train", shim.train, path);
+    bind(handle, "gr2_spm_load", shim.load, path);
+    bind(handle, "gr2_spm_free", shim.free, path);
+    bind(handle, "gr2_spm_piece_size", shim.piece_size, path);
+    bind(handle, "gr2_spm_piece", shim.piece, path);
+    bind(handle, "gr2_spm_piece_kind", shim.piece_kind, path);
+    bind(handle, "gr2_spm_encode", shim.encode, path);
+    return shim;  // never unloaded
+  }
+  throw Error::internal(
+      "cannot load libgr2_sentencepiece.so (SentencePiece for the vocabulary); it is built beside "
+      "gr2 (target gr2_sentencepiece); set GR2_SENTENCEPIECE_SHIM to its path. Tried:" + tried);
+}
+
+const Shim& shim() {
+  static std::once_flag once;
+  static Shim instance;
+  static std::string failure;
+  std::call_once(once, [] {
+    try {
+      instance = load_shim();
+    } catch (const Error& e) {
+      failure = e.what();
+    }
+  });
+  if (!failure.empty()) throw Error::internal(failure);
+  return instance;
+}
+
+void append_to_string(void* ctx, const char* data, size_t size) {
+  static_cast<std::string*>(ctx)->append(data, size);
+}
+
+void append_ids(void* ctx, const int* ids, size_t n) {
+  auto* out = static_cast<std::vector<int64_t>*>(ctx);
+  out->insert(out->end(), ids, ids + n);
+}
+
+std::string fnv1a64_hex(std::string_view data) {
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : data) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+// Length of the valid UTF-8 sequence starting at s[i] (RFC 3629: no overlongs, no surrogates,
+// at most U+10FFFF), or 0 when the bytes there are not one.
+size_t utf8_length(std::string_view s, size_t i) {
+  const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = byte(i);
+  const size_t left = s.size() - i;
+  const auto cont = [&](size_t k) { return (byte(i + k) & 0xC0) == 0x80; };
+  if (c < 0x80) return 1;
+  if (c >= 0xC2 && c <= 0xDF) return left >= 2 && cont(1) ? 2 : 0;
+  if (c >= 0xE0 && c <= 0xEF) {
+    if (left < 3 || !cont(1) || !cont(2)) return 0;
+    if (c == 0xE0 && byte(i + 1) < 0xA0) return 0;   // overlong
+    if (c == 0xED && byte(i + 1) >= 0xA0) return 0;  // surrogate
+    return 3;
+  }
+  if (c >= 0xF0 && c <= 0xF4) {
+    if (left < 4 || !cont(1) || !cont(2) || !cont(3)) return 0;
+    if (c == 0xF0 && byte(i + 1) < 0x90) return 0;   // overlong
+    if (c == 0xF4 && byte(i + 1) >= 0x90) return 0;  // > U+10FFFF
+    return 4;
+  }
+  return 0;
+}
+
+// Training sentences from documents: one per non-blank line, lines longer than `max_bytes` cut at
+// the last space before the limit (else at a character boundary).
+class SentenceSplitter {
+ public:
+  explicit SentenceSplitter(size_t max_bytes) : max_bytes_(max_bytes) {}
+
+  void add_document(std::string_view text, std::vector<std::string>& out) const {
+    size_t start = 0;
+    while (start <= text.size()) {
+      size_t end = text.find('\n', start);
+      if (end == std::string_view::npos) end = text.size();
+      add_line(text.substr(start, end - start), out);
+      start = end + 1;
+    }
+  }
+
+  void add_line(std::string_view line, std::vector<std::string>& out) const {
+    while (line.size() > max_bytes_) {
+      size_t cut = line.rfind(' ', max_bytes_);
+      if (cut == std::string_view::npos || cut < max_bytes_ / 2) {
+        cut = max_bytes_;
+        while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;
+        if (cut == 0) cut = max_bytes_;
+      }
+      push(line.substr(0, cut), out);
+      line.remove_prefix(cut);
+    }
+    push(line, out);
+  }
+
+ private:
+  static void push(std::string_view s, std::vector<std::string>& out) {
+    if (s.find_first_not_of(" \t\r") != std::string_view::npos) out.emplace_back(s);
+  }
+  size_t max_bytes_;
+};
+
+std::string level_letter(int64_t level) { return std::string(1, static_cast<char>('a' + level)); }
+
+std::string sid_spelling(int64_t level, int64_t code) {
+  return "<s_" + level_letter(level) + "_" + std::to_string(code) + ">";
+}
+
+// Length of a SID-token-shaped span "<s_" [a-z] "_" [0-9]+ ">" at text[i], or 0.
+size_t sid_shape_length(std::string_view text, size_t i) {
+  if (text.compare(i, 3, "<s_") != 0) return 0;
+  size_t k = i + 3;
+  if (k >= text.size() || text[k] < 'a' || text[k] > 'z') return 0;
+  ++k;
+  if (k >= text.size() || text[k] != '_') return 0;
+  ++k;
+  const size_t digits = k;
+  while (k < text.size() && text[k] >= '0' && text[k] <= '9') ++k;
+  if (k == digits || k >= text.size() || text[k] != '>') return 0;
+  return k + 1 - i;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+
+struct Vocabulary::TextModel {
+  const Shim* shim = nullptr;
+  gr2_spm* handle = nullptr;
+  std::string serialized;
+  std::string checksum;
+  std::vector<std::string> pieces;    // [text_size], raw SentencePiece pieces
+  std::vector<std::string> surfaces;  // [text_size], what each piece decodes to
+  std::array<int64_t, 256> byte_ids{};
+
+  ~TextModel() {
+    if (handle) shim->free(handle);
+  }
+};
+
+void TextTokenizerOptions::validate() const {
+  require(model_type == "bpe" || model_type == "unigram",
+          "text tokenizer: model_type must be \"bpe\" or \"unigram\", got \"" + model_type + "\"");
+  require(vocab_size >= 260, "text tokenizer: vocab_size must be at least 260 (it includes <unk>, \"\\n\" and 256 "
+                             "byte pieces), got " + std::to_string(vocab_size));
+  require(character_coverage >= 0.98 && character_coverage <= 1.0,
+          "text tokenizer: character_coverage must be in [0.98, 1], got " + std::to_string(character_coverage));
+  require(input_sentence_size >= 0, "text tokenizer: input_sentence_size must be >= 0 (0: all lines)");
+  require(max_sentence_length >= 64, "text tokenizer: max_sentence_length must be at least 64 bytes");
+  require(num_threads >= 1, "text tokenizer: num_threads must be at least 1");
+}
+
+namespace {
+
+struct SentenceSource {
+  const std::vector<std::string>* sentences = nullptr;
+  size_t next = 0;
+};
+
+int next_sentence(void* ctx, const char** data, size_t* size) {
+  auto* source = static_cast<SentenceSource*>(ctx);
+  if (source->next >= source->sentences->size()) return 0;
+  const std::string& s = (*source->sentences)[source->next++];
+  *data = s.data();
+  *size = s.size();
+  return 1;
+}
+
+std::string train_model(const std::vector<std::string>& sentences, const TextTokenizerOptions& options,
+                        const std::string& what) {
+  options.validate();
+  require(!sentences.empty(), what + ": no text to train the tokenizer on (every line is blank)");
+  const std::vector<std::pair<std::string, std::string>> args = {
+      {"model_type", options.model_type},
+      {"vocab_size", std::to_string(options.vocab_size)},
+      {"hard_vocab_limit", "false"},
+      {"character_coverage", std::to_string(options.character_coverage)},
+      {"input_sentence_size", std::to_string(options.input_sentence_size)},
+      {"shuffle_input_sentence", "true"},
+      {"max_sentence_length", std::to_string(options.max_sentence_length)},
+      {"num_threads", std::to_string(options.num_threads)},
+      {"unk_id", "0"},
+      {"bos_id", "-1"},
+      {"eos_id", "-1"},
+      {"pad_id", "-1"},
+      {"user_defined_symbols", "\n"},
+      {"byte_fallback", "true"},
+      {"split_digits", "true"},
+      {"normalization_rule_name", "identity"},
+      {"add_dummy_prefix", "false"},
+      {"remove_extra_whitespaces", "false"},
+      {"minloglevel", options.verbose ? "0" : "2"},
+  };
+  std::vector<const char*> keys, values;
+  for (const auto& [k, v] : args) {
+    keys.push_back(k.c_str());
+    values.push_back(v.c_str());
+  }
+  SentenceSource source{&sentences, 0};
+  std::string model, error;
+  const Shim& s = shim();
+  if (s.train(keys.data(), values.data(), keys.size(), kTrainingSeed, next_sentence, &source, append_to_string,
+              &model, append_to_string, &error) != 0) {
+    throw Error(what + ": SentencePiece training failed: " + error);
+  }
+  return model;
+}
+
+}  // namespace
+
+Vocabulary Vocabulary::train(const std::vector<std::string>& documents, const TextTokenizerOptions& options) {
+  options.validate();
+  SentenceSplitter splitter(static_cast<size_t>(options.max_sentence_length));
+  std::vector<std::string> sentences;
+  for (const std::string& d : documents) splitter.add_document(d, sentences);
+  return from_model(train_model(sentences, options, "training documents"), "trained model");
+}
+
+Vocabulary Vocabulary::train_file(const std::string& corpus_path, const TextTokenizerOptions& options) {
+  options.validate();
+  std::ifstream in(corpus_path, std::ios::binary);
+  if (!in) throw Error(corpus_path + ": cannot open the corpus (" + std::strerror(errno) + ")");
+  SentenceSplitter splitter(static_cast<size_t>(options.max_sentence_length));
+  std::vector<std::string> sentences;
+  std::string line;
+  while (std::getline(in, line)) splitter.add_line(line, sentences);
+  if (in.bad()) throw Error(corpus_path + ": read failed");
+  return from_model(train_model(sentences, options, corpus_path), corpus_path);
+}
+
+Vocabulary Vocabulary::from_model(std::string serialized_model, const std::string& where) {
+  const Shim& s = shim();
+  auto text = std::make_shared<TextModel>();
+  text->shim = &s;
+  std::string error;
+  text->handle = s.load(serialized_model.data(), serialized_model.size(), append_to_string, &error);
+  if (!text->handle) throw Error(where + ": not a SentencePiece model (" + error + ")");
+  text->serialized = std::move(serialized_model);
+  text->checksum = fnv1a64_hex(text->serialized);
+  const int n = s.piece_size(text->handle);
+  text->pieces.resize(n);
+  text->surfaces.resize(n);
+  text->byte_ids.fill(-1);
+  for (int id = 0; id < n; ++id) {
+    const char* data = nullptr;
+    size_t size = 0;
+    s.piece(text->handle, id, &data, &size);
+    std::string piece(data, size);
+    std::string surface;
+    switch (s.piece_kind(text->handle, id)) {
+      case GR2_SPM_UNKNOWN:
+        surface = kUnknownSurface;
+        break;
+      case GR2_SPM_CONTROL:
+      case GR2_SPM_UNUSED:
+        break;
+      case GR2_SPM_BYTE: {
+        unsigned value = 0;
+        require(piece.size() == 6 && std::sscanf(piece.c_str(), "<0x%02X>", &value) == 1 && value < 256,
+                where + ": unexpected byte piece \"" + piece + "\"");
+        surface = std::string(1, static_cast<char>(value));
+        text->byte_ids[value] = id;
+        break;
+      }
+      default: {
+        for (size_t pos = 0;;) {
+          const size_t hit = piece.find(kSpaceMarker, pos);
+          surface.append(piece, pos, hit == std::string::npos ? std::string::npos : hit - pos);
+          if (hit == std::string::npos) break;
+          surface += ' ';
+          pos = hit + kSpaceMarker.size();
+        }
+      }
+    }
+    text->pieces[id] = std::move(piece);
+    text->surfaces[id] = std::move(surface);
+  }
+  for (int b = 0; b < 256; ++b) {
+    if (text->byte_ids[b] < 0) {
+      char name[8];
+      std::snprintf(name, sizeof name, "<0x%02X>", b);
+      throw Error(where + ": the SentencePiece model lacks the byte-fallback piece " + name +
+                  " (gr2 needs byte_fallback; train it with 'gr2 vocab train')");
+    }
+  }
+  Vocabulary v;
+  v.text_size_ = n;
+  v.text_ = std::move(text);
+  return v;
+}
+
+Vocabulary Vocabulary::with_sids(int64_t levels, int64_t codes) const {
+  require(levels >= 1 && levels <= kMaxLevels,
+          "vocabulary: SID levels must be in [1, 26] (letters a-z), got " + std::to_string(levels));
+  require(codes >= 1, "vocabulary: SID codes must be at least 1, got " + std::to_string(codes));
+  if (sid_levels_ > 0) {
+    require(codes == sid_codes_ && levels >= sid_levels_,
+            "vocabulary: it already has " + std::to_string(sid_levels_) + " x " + std::to_string(sid_codes_) +
+                " SID tokens; " + std::to_string(levels) + " x " + std::to_string(codes) +
+                " would change their ids (only more levels with the same codes can be appended)");
+  }
+  Vocabulary v = *this;
+  v.sid_levels_ = levels;
+  v.sid_codes_ = codes;
+  return v;
+}
+
+Vocabulary Vocabulary::without_sids() const {
+  Vocabulary v = *this;
+  v.sid_levels_ = 0;
+  v.sid_codes_ = 0;
+  return v;
+}
+
+void Vocabulary::encode_text(std::string_view text, std::vector<int64_t>& out) const {
+  // Runs of valid UTF-8 go to SentencePiece; invalid bytes and U+2581 (its space marker, which it
+  // would decode as a space) become byte pieces, so that every byte string round-trips.
+  const TextModel& m = *text_;
+  size_t run = 0;
+  const auto flush = [&](size_t end) {
+    if (end > run) {
+      std::string error;
+      if (m.shim->encode(m.handle, text.data() + run, end - run, append_ids, &out, append_to_string, &error) != 0)
+        throw Error::internal("SentencePiece encoding failed: " + error);
+    }
+  };
+  size_t i = 0;
+  while (i < text.size()) {
+    const size_t len = utf8_length(text, i);
+    if (len > 0 && text.compare(i, len, kSpaceMarker) != 0) {
+      i += len;
+      continue;
+    }
+    flush(i);
+    const size_t bytes = len > 0 ? len : 1;
+    for (size_t k = 0; k < bytes; ++k) out.push_back(m.byte_ids[static_cast<unsigned char>(text[i + k])]);
+    i += bytes;
+    run = i;
+  }
+  flush(text.size());
+}
+
+std::vector<int64_t> Vocabulary::encode(std::string_view text) const {
+  std::vector<int64_t> out;
+  out.reserve(text.size() / 3 + 4);
+  size_t plain = 0;  // start of the pending plain-text run
+  size_t i = text.find('<');
+  while (i != std::string_view::npos) {
+    int64_t id = -1;
+    size_t len = 0;
+    for (size_t k = 0; k < kSpecialTokens.size(); ++k) {
+      if (text.compare(i, kSpecialTokens[k].size(), kSpecialTokens[k]) == 0) {
+        id = text_size_ + static_cast<int64_t>(k);
+        len = kSpecialTokens[k].size();
+        break;
+      }
+    }
+    if (id < 0 && (len = sid_shape_length(text, i)) > 0) {
+      const std::string_view token = text.substr(i, len);
+      const int64_t level = token[3] - 'a';
+      const std::string_view digits = token.substr(5, token.size() - 6);
+      const auto not_in = [&](const std::string& why) {
+        return Error("text contains the SID token " + std::string(token) + ", " + why);
+      };
+      if (digits.size() > 1 && digits[0] == '0') throw not_in("written with a leading zero (codes are plain decimals)");
+      if (sid_levels_ == 0) throw not_in("but this vocabulary has no SID tokens (Vocabulary::with_sids or gr2 vocab train --sid-levels adds them)");
+      int64_t code = -1;
+      if (digits.size() <= 9) code = std::stoll(std::string(digits));
+      if (level >= sid_levels_ || code < 0 || code >= sid_codes_) {
+        throw not_in("which is not in this vocabulary (levels a-" + level_letter(sid_levels_ - 1) + ", codes 0-" +
+                     std::to_string(sid_codes_ - 1) + ")");
+      }
+      id = sid_offset() + level * sid_codes_ + code;
+    }
+    if (id >= 0) {
+      encode_text(text.substr(plain, i - plain), out);
+      out.push_back(id);
+      plain = i + len;
+      i = text.find('<', plain);
+    } else {
+      i = text.find('<', i + 1);
+    }
+  }
+  encode_text(text.substr(plain), out);
+  return out;
+}
+
+std::string Vocabulary::decode(const std::vector<int64_t>& ids) const {
+  std::string out;
+  for (int64_t id : ids) {
+    if (id >= 0 && id < text_size_) {
+      out += text_->surfaces[static_cast<size_t>(id)];
+    } else {
+      out += piece(id);
+    }
+  }
+  return out;
+}
+
+int64_t Vocabulary::special_id(std::string_view token) const {
+  for (size_t k = 0; k < kSpecialTokens.size(); ++k) {
+    if (kSpecialTokens[k] == token) return text_size_ + static_cast<int64_t>(k);
+  }
+  throw Error("vocabulary: \"" + std::string(token) + "\" is not a special token");
+}
+
+int64_t Vocabulary::sid_token(int64_t level, int64_t code) const {
+  require(level >= 0 && level < sid_levels_ && code >= 0 && code < sid_codes_,
+          "vocabulary: no SID token for level " + std::to_string(level) + ", code " + std::to_string(code) + " (it has " +
+              std::to_string(sid_levels_) + " levels x " + std::to_string(sid_codes_) + " codes)");
+  return sid_offset() + level * sid_codes_ + code;
+}
+
+std::pair<int, int> Vocabulary::sid_of_token(int64_t id) const {
+  require(is_sid_token(id), "vocabulary: id " + std::to_string(id) + " is not a SID token (SID tokens are [" +
+                                std::to_string(sid_offset()) + ", " + std::to_string(size()) + "))");
+  const int64_t k = id - sid_offset();
+  return {static_cast<int>(k / sid_codes_), static_cast<int>(k % sid_codes_)};
+}
+
+std::vector<int64_t> Vocabulary::item_tokens(const int32_t* sid, int64_t levels) const {
+  require(levels == sid_levels_, "vocabulary: an item SID has " + std::to_string(levels) +
+                                     " levels but the vocabulary's SID tokens have " + std::to_string(sid_levels_));
+  std::vector<int64_t> out;
+  out.reserve(static_cast<size_t>(levels) + 2);
+  out.push_back(sid_begin_id());
+  for (int64_t l = 0; l < levels; ++l) out.push_back(sid_token(l, sid[l]));
+  out.push_back(sid_end_id());
+  return out;
+}
+
+std::string Vocabulary::piece(int64_t id) const {
+  require(id >= 0 && id < size(),
+          "vocabulary: token id " + std::to_string(id) + " is outside [0, " + std::to_string(size()) + ")");
+  if (id < text_size_) return text_->pieces[static_cast<size_t>(id)];
+  if (id < sid_offset()) return std::string(kSpecialTokens[static_cast<size_t>(id - text_size_)]);
+  const int64_t k = id - sid_offset();
+  return sid_spelling(k / sid_codes_, k % sid_codes_);
+}
+
+const std::string& Vocabulary::text_model() const { return text_->serialized; }
+
+Json Vocabulary::to_json() const {
+  Json specials = Json::array();
+  for (size_t k = 0; k < kSpecialTokens.size(); ++k) {
+    specials.push_back({{"token", std::string(kSpecialTokens[k])}, {"id", text_size_ + static_cast<int64_t>(k)}});
+  }
+  return Json{{"format_version", kFormatVersion},
+              {"text_model", "sentencepiece"},
+              {"text_model_file", kModelFile},
+              {"text_model_fnv1a64", text_->checksum},
+              {"text_size", text_size_},
+              {"special_tokens", specials},
+              {"pad_token", std::string(kSpecialTokens[0])},
+              {"eos_token", std::string(kSpecialTokens[0])},
+              {"sid_offset", sid_offset()},
+              {"sid_levels", sid_levels_},
+              {"sid_codes", sid_codes_},
+              {"sid_token_format", "<s_{level letter a-z}_{code}>"},
+              {"size", size()}};
+}
+
+Vocabulary Vocabulary::from_parts(const std::string& serialized_model, const Json& description,
+                                  const std::string& where) {
+  return described(from_model(serialized_model, where + ": text model"), description, where);
+}
+
+Vocabulary Vocabulary::described(Vocabulary v, const Json& description, const std::string& where) {
+  require(description.is_object(), where + ": the vocabulary description must be a JSON object, got " +
+                                       json_type_name(description));
+  JsonFields f(description, where);
+  const int64_t version = f.int64("format_version");
+  if (version != kFormatVersion) {
+    throw f.error("format_version", "this gr2 reads version " + std::to_string(kFormatVersion) + ", got " +
+                                        std::to_string(version));
+  }
+  if (f.optional_string("text_model", "sentencepiece") != "sentencepiece")
+    throw f.error("text_model", "expected \"sentencepiece\"");
+  const int64_t text_size = f.int64("text_size");
+  if (text_size != v.text_size_) {
+    throw f.error("text_size", "says " + std::to_string(text_size) + " but the SentencePiece model has " +
+                                   std::to_string(v.text_size_) + " pieces (tokenizer.model from another vocabulary?)");
+  }
+  if (f.has("text_model_fnv1a64")) {
+    const std::string checksum = f.string("text_model_fnv1a64");
+    if (checksum != v.text_->checksum) {
+      throw f.error("text_model_fnv1a64", "the SentencePiece model's checksum is " + v.text_->checksum + ", not " +
+                                              checksum + " (tokenizer.model from another vocabulary?)");
+    }
+  }
+  const Json& specials = f.array("special_tokens");
+  if (specials.size() != kSpecialTokens.size())
+    throw f.error("special_tokens", "expected " + std::to_string(kSpecialTokens.size()) + " entries");
+  for (size_t k = 0; k < kSpecialTokens.size(); ++k) {
+    const Json& e = specials[k];
+    const int64_t expected = text_size + static_cast<int64_t>(k);
+    if (!e.is_object() || !e.contains("token") || !e.contains("id") || e["token"] != std::string(kSpecialTokens[k]) ||
+        e["id"] != expected) {
+      throw f.error("special_tokens", "entry " + std::to_string(k) + " must be {\"token\": \"" +
+                                          std::string(kSpecialTokens[k]) + "\", \"id\": " + std::to_string(expected) +
+                                          "}, got " + e.dump());
+    }
+  }
+  if (f.int64("sid_offset") != v.sid_offset())
+    throw f.error("sid_offset", "must be text_size + " + std::to_string(kSpecialTokens.size()) + " = " +
+                                    std::to_string(v.sid_offset()));
+  const int64_t levels = f.int64("sid_levels");
+  const int64_t codes = f.int64("sid_codes");
+  if (levels < 0 || levels > kMaxLevels) throw f.error("sid_levels", "must be in [0, 26]");
+  if (levels > 0) {
+    if (codes < 1) throw f.error("sid_codes", "must be at least 1 when sid_levels > 0");
+    v = v.with_sids(levels, codes);
+  } else if (codes != 0) {
+    throw f.error("sid_codes", "must be 0 when sid_levels is 0");
+  }
+  if (f.has("size") && f.int64("size") != v.size())
+    throw f.error("size", "must be sid_offset + sid_levels * sid_codes = " + std::to_string(v.size()));
+  return v;
+}
+
+void Vocabulary::save(const std::string& dir) const {
+  make_directories(dir);
+  write_file_atomic(join_path(dir, kModelFile), text_->serialized);
+  const std::string json_path = join_path(dir, kDescriptionFile);
+  Json doc = Json::object();
+  if (file_exists(json_path)) {
+    const std::string content = read_file(json_path);
+    doc = Json::parse(content, nullptr, /*allow_exceptions=*/false);
+    require(!doc.is_discarded(), json_path + ": invalid JSON; not overwriting it");
+    require(doc.is_object(), json_path + ": expected a JSON object, got " + json_type_name(doc));
+  }
+  doc["vocabulary"] = to_json();
+  write_file_atomic(json_path, doc.dump(2) + "\n");
+}
+
+Vocabulary Vocabulary::load(const std::string& dir) {
+  const std::string json_path = join_path(dir, kDescriptionFile);
+  const std::string model_path = join_path(dir, kModelFile);
+  require(file_exists(json_path), json_path + ": missing; a vocabulary directory holds " + kDescriptionFile + " and " +
+                                      kModelFile + " (from 'gr2 vocab train' or a gr2 checkpoint)");
+  const Json doc = Json::parse(read_file(json_path), nullptr, /*allow_exceptions=*/false);
+  require(!doc.is_discarded(), json_path + ": invalid JSON");
+  require(doc.is_object() && doc.contains("vocabulary"), json_path + ": no \"vocabulary\" key");
+  require(file_exists(model_path), model_path + ": missing (the SentencePiece model of " + json_path + ")");
+  return described(from_model(read_file(model_path), model_path), doc["vocabulary"], json_path + ": vocabulary");
+}
+
+bool Vocabulary::operator==(const Vocabulary& other) const {
+  return text_size_ == other.text_size_ && sid_levels_ == other.sid_levels_ && sid_codes_ == other.sid_codes_ &&
+         text_->serialized == other.text_->serialized;
+}
+
+}  // namespace gr2::lm
