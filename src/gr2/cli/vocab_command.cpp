@@ -33,7 +33,7 @@ void add_train(CLI::App& group) {
       "to OUT: OUT/tokenizer.model and the \"vocabulary\" key of OUT/gr2.json (other keys are kept).\n"
       "Ids: text pieces, then <|endoftext|> <|im_start|> <|im_end|> <think> </think> <|sid_begin|>\n"
       "<|sid_end|>, then SID tokens <s_a_0>... when --sid-levels is given. See docs/vocabulary.md.\n"
-      "Example: gr2 vocab train --corpus work/corpus.txt --out work/vocab --vocab-size 2000");
+      "Example: gr2 vocab train --corpus work/data/corpus.txt --out work/vocab --vocab-size 2000");
   cmd->add_option("--corpus", a->corpus, "Text corpus, one document per line")->required()->check(CLI::ExistingFile);
   cmd->add_option("--out", a->out, "Output directory")->required();
   cmd->add_option("--vocab-size", a->options.vocab_size, "Text pieces, including <unk>, \"\\n\" and 256 byte pieces")
