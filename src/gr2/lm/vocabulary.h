@@ -31,7 +31,7 @@ inline constexpr std::array<std::string_view, 7> kSpecialTokens = {
     "<|im_start|>", "<|im_end|>", "<think>", "</think>", "<|sid_begin|>", "<|sid_end|>"};
 
 // How to train the SentencePiece text model. Training is deterministic: the same corpus and options
-// give the same model, whatever the number of threads.
+// give the same model bytes (BPE's pieces also do not depend on num_threads; unigram's scores may).
 struct TextTokenizerOptions {
   // Pieces of the text model, including <unk>, "\n" and the 256 byte-fallback pieces (so at least
   // 259 + the distinct characters kept). A small corpus may yield fewer (the limit is soft).
@@ -121,7 +121,7 @@ class Vocabulary {
   // one is missing, corrupt or inconsistent with the other.
   static Vocabulary load(const std::string& dir);
 
-  // Same text model (checksum), same layout.
+  // Same text model (serialized bytes) and same layout.
   bool operator==(const Vocabulary& other) const;
   bool operator!=(const Vocabulary& other) const { return !(*this == other); }
 
