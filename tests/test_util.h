@@ -70,4 +70,30 @@ inline CliResult run_cli(const std::string& args) {
   return result;
 }
 
+// Runs a shell command, capturing stdout and stderr together; `status` gets the exit status.
+inline std::string run_command(const std::string& command, int& status) {
+  std::string output;
+  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+  if (!pipe) {
+    status = -1;
+    return output;
+  }
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) output.append(buf, n);
+  int raw = ::pclose(pipe);
+  status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  return output;
+}
+
+// Debian's python (numeric reference checks use its python3-torch, the same LibTorch version).
+inline const char* kSystemPython = "/usr/bin/python3";
+
+// True when kSystemPython can import torch and numpy.
+inline bool python_has_torch_and_numpy() {
+  int status = -1;
+  run_command(std::string(kSystemPython) + " -c 'import numpy, torch'", status);
+  return status == 0;
+}
+
 }  // namespace gr2

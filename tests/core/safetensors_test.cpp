@@ -494,29 +494,6 @@ def check(path):
 {"write": write, "check": check}[sys.argv[1]](sys.argv[2])
 )PY";
 
-const char* kSystemPython = "/usr/bin/python3";
-
-std::string run_command(const std::string& command, int& status) {
-  std::string output;
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  if (!pipe) {
-    status = -1;
-    return output;
-  }
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) output.append(buf, n);
-  int raw = ::pclose(pipe);
-  status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  return output;
-}
-
-bool python_has_torch_and_numpy() {
-  int status = -1;
-  run_command(std::string(kSystemPython) + " -c 'import numpy, torch'", status);
-  return status == 0;
-}
-
 // The tensor the Python SPECS describe: arange(numel) * scale + offset in `type`, shaped.
 torch::Tensor expected_tensor(const std::string& name) {
   struct Spec { torch::ScalarType type; std::vector<int64_t> shape; double scale; double offset; };

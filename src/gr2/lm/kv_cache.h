@@ -1,0 +1,45 @@
+// Key/value storage for incremental decoding of a batch: preallocated per layer, so decoding a
+// token writes one slot instead of re-running the prefix. Rows may hold sequences of different
+// lengths (left padding); `valid` marks which slots hold real tokens.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include <torch/types.h>
+
+#include "gr2/lm/model_config.h"
+
+namespace gr2::lm {
+
+class KvCache {
+ public:
+  // Room for `capacity` slots per row of a batch of `batch` rows; keys/values in `dtype` on `device`.
+  KvCache(const ModelConfig& config, int64_t batch, int64_t capacity, torch::Device device,
+          torch::ScalarType dtype);
+
+  int64_t batch() const { return valid_.size(0); }
+  int64_t capacity() const { return valid_.size(1); }
+  // Slots written so far (the same for every row).
+  int64_t length() const { return length_; }
+
+  // Marks the next `t` slots: token_valid [B, t] bool (false = padding). Call once per forward pass
+  // before the layers append; returns the validity of all filled slots [B, length + t].
+  torch::Tensor begin_step(const torch::Tensor& token_valid);
+  // Layer `layer` writes its keys/values k, v [B, Hkv, t, Dh] into the slots opened by begin_step
+  // and gets back all filled slots [B, Hkv, length + t, Dh] (views, no copy).
+  std::pair<torch::Tensor, torch::Tensor> append(int64_t layer, const torch::Tensor& k, const torch::Tensor& v);
+  // Commits the step: length += t.
+  void end_step();
+
+  // Keeps rows `rows` [B'] (int64, may repeat) in that order: beam search and dropping finished rows.
+  void select_rows(const torch::Tensor& rows);
+
+ private:
+  std::vector<torch::Tensor> keys_, values_;  // per layer [B, Hkv, capacity, Dh]
+  torch::Tensor valid_;                        // [B, capacity] bool
+  int64_t length_ = 0;
+  int64_t step_ = 0;  // t of the step in progress (0 when none)
+};
+
+}  // namespace gr2::lm

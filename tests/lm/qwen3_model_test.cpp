@@ -1,0 +1,183 @@
+// The Qwen3 decoder: numerics against an independent Python forward pass, checkpoint round trips,
+// KV-cache and padding equivalences, vocabulary growth.
+#include <gtest/gtest.h>
+
+#include <torch/torch.h>
+
+#include <fstream>
+
+#include "gr2/core/file_io.h"
+#include "gr2/lm/kv_cache.h"
+#include "gr2/lm/model_checkpoint.h"
+#include "gr2/lm/qwen3_model.h"
+#include "test_util.h"
+
+namespace gr2::lm {
+namespace {
+
+ModelConfig tiny_config(bool tied = true) {
+  ModelConfig c;
+  c.vocab_size = 97;
+  c.hidden_size = 48;
+  c.intermediate_size = 80;
+  c.num_hidden_layers = 2;
+  c.num_attention_heads = 4;
+  c.num_key_value_heads = 2;
+  c.head_dim = 16;
+  c.rope_theta = 10000.0;
+  c.tie_word_embeddings = tied;
+  return c;
+}
+
+Qwen3Lm tiny_model(bool tied = true, uint64_t seed = 3) {
+  torch::manual_seed(seed);
+  Qwen3Lm m(tiny_config(tied));
+  // Norm weights start at one; perturb them so the reference test exercises them.
+  torch::NoGradGuard g;
+  for (auto& p : m->named_parameters())
+    if (p.key().find("norm") != std::string::npos) p.value().add_(torch::randn_like(p.value()) * 0.1);
+  m->eval();
+  return m;
+}
+
+torch::Tensor random_ids(int64_t B, int64_t T, int64_t V, uint64_t seed) {
+  torch::manual_seed(seed);
+  return torch::randint(V, {B, T}, torch::kLong);
+}
+
+TEST(Qwen3Model, ParameterNamesAreHuggingFaceNames) {
+  auto m = tiny_model(false);
+  auto params = m->named_parameters();
+  for (const char* name : {"model.embed_tokens.weight", "model.layers.1.input_layernorm.weight",
+                           "model.layers.0.post_attention_layernorm.weight", "model.layers.0.self_attn.q_proj.weight",
+                           "model.layers.0.self_attn.k_norm.weight", "model.layers.1.mlp.down_proj.weight",
+                           "model.norm.weight", "lm_head.weight"})
+    EXPECT_NE(params.find(name), nullptr) << name;
+  int64_t count = 0;
+  for (const auto& p : params) count += p.value().numel();
+  EXPECT_EQ(count, m->config().parameter_count());
+  EXPECT_EQ(tiny_model(true)->named_parameters().find("lm_head.weight"), nullptr);
+}
+
+TEST(Qwen3Model, MatchesIndependentPythonForwardPass) {
+  if (!python_has_torch_and_numpy())
+    GTEST_SKIP() << kSystemPython << " lacks torch or numpy (apt-get install python3-torch python3-numpy)";
+  for (bool tied : {true, false}) {
+    TempDir dir;
+    auto m = tiny_model(tied);
+    save_model(dir.path("model"), m);
+    auto ids = random_ids(3, 11, m->config().vocab_size, 5);
+    Json input{{"input_ids", Json::array()}};
+    for (int64_t b = 0; b < ids.size(0); ++b) {
+      Json row = Json::array();
+      for (int64_t t = 0; t < ids.size(1); ++t) row.push_back(ids[b][t].item<int64_t>());
+      input["input_ids"].push_back(row);
+    }
+    dir.write("input.json", input.dump());
+    int status = -1;
+    const std::string out = run_command(std::string(kSystemPython) + " " GR2_SOURCE_DIR "/tests/lm/qwen3_reference.py " +
+                                            dir.path("model") + " " + dir.path("input.json") + " " + dir.path("logits.bin"),
+                                        status);
+    ASSERT_EQ(status, 0) << out;
+    const std::string bytes = read_file(dir.path("logits.bin"));
+    const int64_t V = m->config().vocab_size;
+    ASSERT_EQ(bytes.size(), static_cast<size_t>(3 * 11 * V * 4));
+    auto reference = torch::from_blob(const_cast<char*>(bytes.data()), {3, 11, V}, torch::kFloat).clone();
+    torch::NoGradGuard g;
+    auto logits = m->forward({ids});
+    const double max_diff = (logits - reference).abs().max().item<double>();
+    // float32 with different operation order: differences are rounding noise, far below 1e-4.
+    EXPECT_LT(max_diff, 1e-4) << "tied=" << tied;
+    EXPECT_GT(logits.abs().max().item<double>(), 0.1);  // not a degenerate all-zero comparison
+  }
+}
+
+TEST(Qwen3Model, CheckpointRoundTripIsBitExact) {
+  TempDir dir;
+  for (bool tied : {true, false}) {
+    auto m = tiny_model(tied);
+    save_model(dir.path("m"), m);
+    auto loaded = load_model(dir.path("m"), torch::kCPU);
+    auto a = m->named_parameters(), b = loaded->named_parameters();
+    ASSERT_EQ(a.size(), b.size());
+    for (const auto& p : a) EXPECT_TRUE(torch::equal(p.value(), *b.find(p.key()))) << p.key();
+    EXPECT_EQ(loaded->config().to_hf_json(), m->config().to_hf_json());
+  }
+}
+
+TEST(Qwen3Model, LoadRejectsMismatchedCheckpoints) {
+  TempDir dir;
+  auto m = tiny_model(false);
+  save_model(dir.path("m"), m);
+  Json cfg = Json::parse(read_file(dir.path("m/config.json")));
+  cfg["hidden_size"] = 64;
+  write_file_atomic(dir.path("m/config.json"), cfg.dump());
+  expect_error([&] { load_model(dir.path("m"), torch::kCPU); }, "has shape");
+  expect_error([&] { load_model(dir.path("nothing"), torch::kCPU); }, "no config.json");
+  cfg["hidden_size"] = 48;
+  cfg["num_key_value_heads"] = 3;
+  write_file_atomic(dir.path("m/config.json"), cfg.dump());
+  expect_error([&] { load_model(dir.path("m"), torch::kCPU); }, "multiple of num_key_value_heads");
+}
+
+TEST(Qwen3Model, ReadsLegacyAndNewRopeKeys) {
+  Json j = tiny_config().to_hf_json();
+  j.erase("rope_parameters");
+  j["rope_theta"] = 5000.0;
+  EXPECT_EQ(ModelConfig::from_hf_json(j, "c").rope_theta, 5000.0);
+  j["rope_parameters"] = {{"rope_theta", 7000.0}, {"rope_type", "default"}};
+  EXPECT_EQ(ModelConfig::from_hf_json(j, "c").rope_theta, 7000.0);
+}
+
+TEST(Qwen3Model, KvCacheDecodingMatchesFullForward) {
+  auto m = tiny_model();
+  torch::NoGradGuard g;
+  auto ids = random_ids(2, 12, m->config().vocab_size, 9);
+  auto full = m->forward({ids});  // [2, 12, V]
+  KvCache cache(m->config(), 2, 16, torch::kCPU, torch::kFloat);
+  auto prefill = m->forward({ids.narrow(1, 0, 7), {}, {}, &cache});
+  EXPECT_LT((prefill - full.narrow(1, 0, 7)).abs().max().item<double>(), 1e-5);
+  for (int64_t t = 7; t < 12; ++t) {
+    auto step = m->forward({ids.narrow(1, t, 1), {}, {}, &cache});
+    EXPECT_LT((step - full.narrow(1, t, 1)).abs().max().item<double>(), 1e-5) << "t=" << t;
+  }
+  EXPECT_EQ(cache.length(), 12);
+  expect_error([&] { m->forward({random_ids(2, 5, 97, 1), {}, {}, &cache}); }, "KV cache full");
+}
+
+TEST(Qwen3Model, LeftPaddingDoesNotChangeRealTokens) {
+  auto m = tiny_model();
+  torch::NoGradGuard g;
+  auto a = random_ids(1, 9, 97, 1), b = random_ids(1, 5, 97, 2);
+  // Row 1 is b left-padded by 4 slots; positions restart at 0 on its first real token.
+  auto padded = torch::cat({a, torch::cat({torch::zeros({1, 4}, torch::kLong), b}, 1)}, 0);
+  auto valid = torch::ones({2, 9}, torch::kBool);
+  valid[1].narrow(0, 0, 4).fill_(false);
+  auto positions = torch::cat({torch::arange(9).view({1, 9}), (torch::arange(9) - 4).clamp_min(0).view({1, 9})}, 0);
+  auto out = m->forward({padded, positions, valid});
+  EXPECT_LT((out[0] - m->forward({a})[0]).abs().max().item<double>(), 1e-5);
+  EXPECT_LT((out[1].narrow(0, 4, 5) - m->forward({b})[0]).abs().max().item<double>(), 1e-5);
+  EXPECT_FALSE(out.isnan().any().item<bool>());
+}
+
+TEST(Qwen3Model, ResizeKeepsRowsAndInitialisesNewOnesNearTheMean) {
+  auto m = tiny_model(false);
+  auto old_embed = m->model->embed_tokens->weight.detach().clone();
+  auto old_head = m->lm_head->weight.detach().clone();
+  m->resize_token_embeddings(130, 7);
+  EXPECT_EQ(m->config().vocab_size, 130);
+  auto e = m->model->embed_tokens->weight;
+  ASSERT_EQ(e.size(0), 130);
+  EXPECT_TRUE(torch::equal(e.narrow(0, 0, 97), old_embed));
+  EXPECT_TRUE(torch::equal(m->lm_head->weight.narrow(0, 0, 97), old_head));
+  auto new_rows = e.narrow(0, 97, 33);
+  EXPECT_LT((new_rows.mean(0) - old_embed.mean(0)).abs().max().item<double>(), 0.02);
+  EXPECT_GT(new_rows.std().item<double>(), 0.005);  // noise, not identical rows
+  torch::NoGradGuard g;
+  auto logits = m->forward({torch::tensor({{1, 120, 129}}, torch::kLong)});
+  EXPECT_EQ(logits.size(2), 130);
+  expect_error([&] { m->resize_token_embeddings(50, 1); }, "cannot shrink");
+}
+
+}  // namespace
+}  // namespace gr2::lm
