@@ -22,6 +22,7 @@ torch::Tensor grouped_attention(const torch::Tensor& q, const torch::Tensor& k, 
     return at::scaled_dot_product_attention(q, kk, vv, {}, 0.0, /*is_causal=*/true, scale);
   return at::scaled_dot_product_attention(q, kk, vv, allowed, 0.0, false, scale);
 #else
+  (void)causal;  // an undefined mask already means causal here
   // Group query heads by their kv head so k and v broadcast instead of being copied G times.
   auto qg = q.view({B, Hkv, G, T, Dh});                                        // [B, Hkv, G, T, Dh]
   auto scores = torch::matmul(qg, k.unsqueeze(2).transpose(-1, -2)) * scale;  // [B, Hkv, G, T, S]
