@@ -83,6 +83,7 @@ TORCH_MODULE(Qwen3Backbone);
 
 // Inputs of one forward pass.
 struct ForwardInput {
+  ForwardInput() = default;
   ForwardInput(torch::Tensor ids, torch::Tensor pos = {}, torch::Tensor valid = {}, KvCache* kv = nullptr)
       : input_ids(std::move(ids)), positions(std::move(pos)), token_valid(std::move(valid)), cache(kv) {}
   torch::Tensor input_ids;    // [B, T] int64
