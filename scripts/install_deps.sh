@@ -4,7 +4,7 @@
 set -euo pipefail
 purpose="${1:-build}"
 packages=(cmake g++ make ccache libtorch-dev nlohmann-json3-dev libcli11-dev libtomlplusplus-dev
-          libcpp-httplib-dev libsentencepiece-dev
+          libcpp-httplib-dev pkgconf libsentencepiece-dev
           libopenblas0-pthread)  # OpenBLAS: Debian's LibTorch otherwise runs on the reference BLAS (~10x slower)
 case "$purpose" in
   build|demo) ;;

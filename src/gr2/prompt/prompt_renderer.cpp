@@ -87,15 +87,9 @@ std::string PromptRenderer::task_line(int k) const {
   return "Re-rank the " + n + " candidates for this user: list all " + n + " candidate SIDs, best first.";
 }
 
-std::string PromptRenderer::render_prompt(const RankRequest& request) const {
+std::string PromptRenderer::user_content(const RankRequest& request) const {
   std::string out;
-  out.reserve(256 + 64 * (request.history.size() + request.candidates.size()));
-  out += kImStart;
-  out += "system\n" + task_line(request.size());
-  out += kImEnd;
-  out += "\n";
-  out += kImStart;
-  out += "user\n";
+  out.reserve(64 + 64 * (request.history.size() + request.candidates.size()));
   const size_t n_history = std::min(request.history.size(), static_cast<size_t>(options_.max_history));
   if (n_history == 0) {
     out += "History: none\n";
@@ -111,8 +105,22 @@ std::string PromptRenderer::render_prompt(const RankRequest& request) const {
     out += std::to_string(i + 1) + ". " + item_line(request.candidates[i].item_id);
     if (i + 1 < request.candidates.size()) out += "\n";
   }
-  out += kImEnd;
-  out += "\n";
+  return out;
+}
+
+std::vector<ChatMessage> PromptRenderer::messages(const RankRequest& request) const {
+  return {ChatMessage{"system", task_line(request.size())}, ChatMessage{"user", user_content(request)}};
+}
+
+std::string PromptRenderer::render_prompt(const RankRequest& request) const {
+  std::string out;
+  out.reserve(256 + 64 * (request.history.size() + request.candidates.size()));
+  for (const ChatMessage& m : messages(request)) {
+    out += kImStart;
+    out += m.role + "\n" + m.content;
+    out += kImEnd;
+    out += "\n";
+  }
   out += kImStart;
   out += "assistant\n";
   if (options_.think) {

@@ -28,6 +28,12 @@
 
 namespace gr2::prompt {
 
+// One chat turn as a chat API sees it: role ("system", "user", "assistant") and content.
+struct ChatMessage {
+  std::string role;
+  std::string content;
+};
+
 struct PromptOptions {
   int max_history = 20;      // history items shown (the newest ones); >= 0
   int title_chars = 40;      // title cut to at most this many bytes at a word boundary; 0 = no title
@@ -60,7 +66,18 @@ class PromptRenderer {
 
   // The prompt for `request`: system and user turns, then the opened assistant turn (with
   // "<think>\n" when think = true). Throws Error when an item has no SID or is not in the catalog.
+  // render_prompt = for each of messages(request): "<|im_start|>{role}\n{content}<|im_end|>\n",
+  // then "<|im_start|>assistant\n" (+ "<think>\n").
   std::string render_prompt(const RankRequest& request) const;
+
+  // The system and user turns as chat messages (contents without chat tokens), for chat APIs
+  // (an OpenAI-compatible teacher). The system content is task_line(K), the user content
+  // user_content(request).
+  std::vector<ChatMessage> messages(const RankRequest& request) const;
+
+  // The user turn's text: the history block (newest max_history items, oldest first) and the
+  // numbered candidates, without a trailing newline.
+  std::string user_content(const RankRequest& request) const;
 
   // The assistant turn for a ranking: ("{reasoning}\n</think>\n" when think = true) + the K SIDs
   // in `order`, with no separator, + "<|im_end|>". `order` must be a permutation of the candidates
