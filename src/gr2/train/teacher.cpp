@@ -1,0 +1,38 @@
+// Teacher helpers: modes, targets, per-attempt seeds (see teacher.h).
+#include "gr2/train/teacher.h"
+
+#include "gr2/core/error.h"
+#include "gr2/core/rng.h"
+
+namespace gr2::train {
+
+std::string teach_mode_name(TeachMode mode) {
+  return mode == TeachMode::Targeted ? "targeted" : "rejection";
+}
+
+TeachMode parse_teach_mode(const std::string& name) {
+  if (name == "targeted") return TeachMode::Targeted;
+  if (name == "rejection") return TeachMode::Rejection;
+  throw Error("unknown trace mode '" + name + "' (expected targeted or rejection)");
+}
+
+int target_candidate(const std::vector<int>& labels) {
+  int best = -1;
+  for (size_t i = 0; i < labels.size(); ++i) {
+    if (labels[i] > 0 && (best < 0 || labels[i] > labels[static_cast<size_t>(best)])) best = static_cast<int>(i);
+  }
+  return best;
+}
+
+uint64_t attempt_seed(uint64_t seed, const std::string& request_id, int attempt) {
+  return derive_seed(derive_seed(seed, request_id), "attempt-" + std::to_string(attempt));
+}
+
+std::vector<TeacherTrace> Teacher::teach_batch(const std::vector<TeachRequest>& requests) {
+  std::vector<TeacherTrace> out;
+  out.reserve(requests.size());
+  for (const TeachRequest& r : requests) out.push_back(teach(r));
+  return out;
+}
+
+}  // namespace gr2::train
