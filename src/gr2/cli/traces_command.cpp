@@ -1,0 +1,112 @@
+// `gr2 traces`: asks a teacher (heuristic, http, checkpoint:DIR) to rank and explain the training
+// slates with a positive, in targeted or rejection mode, and writes the traces as JSONL (resumable)
+// with a report. Argument parsing only: the work is in gr2/train (trace_generation, teachers).
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gr2/cli/command.h"
+#include "gr2/core/config.h"
+#include "gr2/core/error.h"
+#include "gr2/core/file_io.h"
+#include "gr2/data/catalog.h"
+#include "gr2/data/data_dir.h"
+#include "gr2/data/events.h"
+#include "gr2/data/slates.h"
+#include "gr2/prompt/prompt_renderer.h"
+#include "gr2/sid/sid_table.h"
+#include "gr2/train/trace_generation.h"
+#include "gr2/train/traces_config.h"
+
+namespace gr2::cli {
+namespace {
+
+struct TracesArgs {
+  std::string data, sids, out, config;
+  std::vector<std::string> sets;
+  std::string teacher, mode;
+  int attempts = 0;
+  double temperature = 0;
+  int64_t limit = 0, seed = 0;
+  int batch = 0;
+  bool quiet = false;
+};
+
+void run_traces(const TracesArgs& a, const CLI::App& cmd) {
+  const Config config = Config::load_with_overrides(a.config, a.sets, "traces", "gr2 traces");
+  train::TracesConfig c = train::TracesConfig::from_config(config);
+  if (cmd.count("--teacher")) c.teacher = a.teacher;
+  if (cmd.count("--mode")) c.mode = a.mode;
+  if (cmd.count("--attempts")) c.attempts = a.attempts;
+  if (cmd.count("--temperature")) c.temperature = a.temperature;
+  if (cmd.count("--limit")) c.limit = a.limit;
+  if (cmd.count("--seed")) c.seed = static_cast<uint64_t>(a.seed);
+  if (cmd.count("--batch")) c.batch = a.batch;
+  c.validate();
+
+  const DataDir dir{a.data};
+  const Catalog catalog = Catalog::read_jsonl(dir.catalog());
+  const sid::SidTable sids = sid::read_sids_jsonl(a.sids);
+  const std::vector<Slate> slates = read_slates(dir.slates(SplitPart::Train), &catalog);
+  std::vector<Event> train_events;
+  if (train::teacher_needs_train_events(c.teacher)) train_events = read_events(dir.train_events(), &catalog);
+  const prompt::PromptRenderer renderer(catalog, sids, c.prompt_options());
+  train::TeacherInputs inputs;
+  inputs.catalog = &catalog;
+  inputs.train_events = &train_events;
+  inputs.renderer = &renderer;
+  std::unique_ptr<train::Teacher> teacher = train::make_teacher(c, inputs);
+
+  train::TraceRunOptions options;
+  options.mode = train::parse_teach_mode(c.mode);
+  options.attempts = c.attempts;
+  options.limit = c.limit;
+  options.batch = c.batch;
+  options.temperature = c.temperature;
+  options.show_progress = !a.quiet;
+  options.run_info = Json{{"data", a.data}, {"sids", a.sids}, {"seed", c.seed}, {"max_history", c.max_history},
+                          {"config", a.config}};
+  const train::TraceRunResult r = train::generate_traces(*teacher, slates, a.out, options);
+
+  std::cout << "gr2 traces: " << r.eligible << " slates with a positive (of " << r.slates << "), " << r.resumed
+            << " already in " << a.out << ", " << r.made << " made";
+  if (r.torn_lines) std::cout << " (a torn last line was dropped)";
+  std::cout << "\n" << r.report.format() << "wrote " << a.out << " and " << r.report_path << "\n";
+}
+
+void add_traces_command(CLI::App& app) {
+  auto a = std::make_shared<TracesArgs>();
+  auto* cmd = app.add_subcommand(
+      "traces",
+      "Make reasoning traces for SFT: a teacher ranks and explains each training slate that has a\n"
+      "positive (DATA/slates_train.jsonl), citing items by SID. --mode targeted shows the teacher the\n"
+      "best positive, which it must put first and explain; --mode rejection hides it and keeps a trace\n"
+      "only when its top-1 is a positive (up to --attempts samples). Teachers: heuristic (the built-in\n"
+      "analyst, an offline stand-in for a large teacher LLM), http (an OpenAI-compatible chat server;\n"
+      "traces.http_* keys), checkpoint:DIR (not yet available). Appends to --out and resumes: request\n"
+      "ids already there are skipped. Writes OUT.report.json. Knobs: the [traces] config section.\n"
+      "See docs/traces.md.\n"
+      "Example: gr2 traces --data work/data --sids work/sid/sids.jsonl --out work/traces.jsonl --mode rejection");
+  cmd->add_option("--data", a->data, "Data directory (catalog.jsonl, slates_train.jsonl, events_train.jsonl)")->required();
+  cmd->add_option("--sids", a->sids, "SID table (sids.jsonl from 'gr2 sid train')")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--out", a->out, "Traces file to write or resume (JSONL)")->required();
+  cmd->add_option("--teacher", a->teacher, "heuristic, http or checkpoint:DIR (traces.teacher; default heuristic)");
+  cmd->add_option("--mode", a->mode, "targeted or rejection (traces.mode; default rejection)")
+      ->check(CLI::IsMember({"targeted", "rejection"}));
+  cmd->add_option("--attempts", a->attempts, "Max attempts per slate (traces.attempts; default 4)")->check(CLI::Range(1, 1000));
+  cmd->add_option("--temperature", a->temperature, "Teacher sampling temperature (traces.temperature; default 0.5)")
+      ->check(CLI::Range(0.0, 100.0));
+  cmd->add_option("--limit", a->limit, "Only the first N slates with a positive (traces.limit; 0 = all)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--seed", a->seed, "Seed (traces.seed)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--batch", a->batch, "Slates per teacher batch (traces.batch; default 64)")->check(CLI::Range(1, 1 << 20));
+  cmd->add_option("--config", a->config, "TOML config; only its [traces] section is read")->check(CLI::ExistingFile);
+  cmd->add_option("--set", a->sets, "Override a knob: --set traces.http_model=qwen3-32b (repeatable)");
+  cmd->add_flag("--quiet", a->quiet, "No progress line on stderr");
+  cmd->callback([a, cmd] { run_traces(*a, *cmd); });
+}
+
+}  // namespace
+GR2_REGISTER_COMMAND(80, add_traces_command);
+}  // namespace gr2::cli
