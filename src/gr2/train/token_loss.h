@@ -1,0 +1,30 @@
+// The training loss of a language model on an LmBatch: weighted token cross-entropy.
+//
+//   loss = sum_t w_t * CE(logits_t, target_t) / normaliser
+//
+// The sums run over every position with a target, across all micro-batches of one optimizer step;
+// the trainer divides by the step's total weight (LossNorm::WeightSum: a weighted mean per token,
+// so 2 micro-batches of B/2 rows give the gradient of one batch of B rows) or by 1 (LossNorm::Sum,
+// for objectives whose weights already carry their normalisation, e.g. RL's per-sequence advantages).
+#pragma once
+
+#include <torch/types.h>
+
+#include "gr2/lm/qwen3_model.h"
+#include "gr2/train/lm_batch.h"
+
+namespace gr2::train {
+
+enum class LossNorm { WeightSum, Sum };
+
+// sum_i weights[i] * CE(logits[i], targets[i]) as a float32 scalar. logits [N, V] (any floating
+// dtype, computed in float32), targets [N] int64 (kNoTarget contributes 0), weights [N] float32.
+torch::Tensor weighted_cross_entropy_sum(const torch::Tensor& logits, const torch::Tensor& targets,
+                                         const torch::Tensor& weights);
+
+// The model's summed weighted loss on `batch` (already on the model's device): a causal forward
+// pass over input_ids, logits computed only at the positions that have a target (all of them in
+// pretraining, the answer span in task data), so the [B*T, V] projection is not paid for context.
+torch::Tensor lm_loss_sum(lm::Qwen3Lm& model, const LmBatch& batch);
+
+}  // namespace gr2::train

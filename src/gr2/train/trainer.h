@@ -1,0 +1,120 @@
+// The training loop every language-model stage uses (pretrain, midtrain; later SFT and RL): AdamW
+// (adamw.h), linear warmup + cosine decay (lr_schedule.h), global-norm gradient clipping, gradient
+// accumulation, bf16 autocast on CUDA (autocast.h), periodic evaluation, JSONL metrics, a progress
+// line, and checkpoints with exact resume (train_checkpoint.h).
+//
+// Exact resume: a stage supplies a TrainingTask whose batch(step) is a pure function of the step
+// (and the task's own seed), the schedule is a function of the step, and a checkpoint holds the
+// weights, AdamW's moments and step counts, and the step counter. A run killed (even by SIGKILL)
+// and restarted with resume = true therefore replays exactly the steps it had not checkpointed and
+// ends with the same weights, bit for bit, as an uninterrupted run (same device, same thread count).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <torch/optim/adamw.h>
+
+#include "gr2/core/jsonl.h"
+#include "gr2/lm/qwen3_model.h"
+#include "gr2/train/lm_batch.h"
+#include "gr2/train/token_loss.h"
+#include "gr2/train/train_checkpoint.h"
+#include "gr2/train/train_config.h"
+
+namespace gr2 {
+class MetricsLog;
+}
+
+namespace gr2::train {
+
+// What a stage trains on.
+class TrainingTask {
+ public:
+  virtual ~TrainingTask() = default;
+  // The batch of optimizer step `step` (0-based), on the CPU, with exactly config.batch_size rows.
+  // Must depend only on the task's construction inputs and `step` (never on earlier calls), so that
+  // a resumed run sees the same data.
+  virtual LmBatch batch(int64_t step) = 0;
+  // Held-out metrics ({"valid_loss": ..., ...}), called every eval_every steps and at the end, with
+  // the model in eval mode under a NoGradGuard. Must not change anything batch() depends on.
+  virtual Json evaluate(lm::Qwen3Lm& model) {
+    (void)model;
+    return Json::object();
+  }
+  // A short description stored in checkpoints and the training record (sizes, mixture, ...).
+  virtual Json describe() const { return Json::object(); }
+};
+
+struct TrainerOptions {
+  TrainConfig config;
+  std::string run_dir;         // checkpoints go to run_dir/checkpoints; empty = no checkpoints
+  std::string log_path;        // JSONL metrics (appended; on resume, records past the checkpoint are dropped); empty = none
+  torch::Device device = torch::kCPU;
+  std::string label = "train"; // progress line and messages
+  bool resume = false;         // continue from run_dir's latest checkpoint when there is one
+  LossNorm loss_norm = LossNorm::WeightSum;
+  int keep_checkpoints = 1;
+};
+
+// Statistics of one optimizer step.
+struct StepStats {
+  int64_t step = 0;        // 0-based index of the step just taken
+  double loss = 0;         // the step's loss (weighted mean per token with LossNorm::WeightSum)
+  double lr = 0;
+  double grad_norm = 0;    // global L2 norm before clipping
+  int64_t tokens = 0;      // input positions processed (rows x trimmed length, all micro-batches)
+  int64_t targets = 0;     // positions that carried a loss
+  double seconds = 0;
+};
+
+struct TrainSummary {
+  int64_t start_step = 0;      // > 0 when resumed
+  int64_t steps = 0;           // total steps of the run (== config.steps when complete)
+  double first_loss = 0;       // loss of the first step taken by this process (NaN if none)
+  double last_loss = 0;        // mean loss of the last min(50, steps) steps taken by this process
+  int64_t tokens = 0;          // over the whole run (including before a resume)
+  double train_seconds = 0;    // over the whole run
+  double tokens_per_second = 0;
+  Json final_eval = Json::object();
+  Json to_json() const;
+};
+
+class Trainer {
+ public:
+  // `model` is trained in place (moved to options.device). The task must outlive the trainer.
+  Trainer(lm::Qwen3Lm model, TrainingTask& task, TrainerOptions options);
+  ~Trainer();
+
+  // Resumes when asked and possible, then trains to config.steps, evaluating and checkpointing on
+  // schedule; the last step is always evaluated and checkpointed (when run_dir is set).
+  TrainSummary run();
+
+  // One optimizer step on task.batch(step) (exposed for tests; run() calls it).
+  StepStats train_step(int64_t step);
+  // Loads run_dir's latest checkpoint if there is one; returns the step to continue from (0 if none).
+  int64_t restore();
+  // Writes a checkpoint of the current state after `steps_done` steps.
+  void checkpoint(int64_t steps_done);
+
+  lm::Qwen3Lm& model() { return model_; }
+  torch::optim::AdamW& optimizer() { return *optimizer_; }
+  const TrainerOptions& options() const { return options_; }
+
+ private:
+  lm::Qwen3Lm model_;
+  TrainingTask& task_;
+  TrainerOptions options_;
+  std::unique_ptr<torch::optim::AdamW> optimizer_;
+  std::vector<torch::Tensor> params_;
+  bool autocast_ = false;
+  int64_t tokens_ = 0;
+  double train_seconds_ = 0;
+};
+
+// Drops the records of the JSONL log at `path` whose "step" (steps completed) is greater than
+// `step`: those a run resumed from a checkpoint at `step` writes again. Atomic; no-op when absent.
+void truncate_metrics_log(const std::string& path, int64_t step);
+
+}  // namespace gr2::train
