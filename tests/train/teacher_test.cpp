@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cctype>
 #include <cmath>
 #include <map>
 #include <mutex>
@@ -197,6 +198,24 @@ TEST(TeacherHeuristic, SyntheticWorldTracesAreValidTargetedFirstAndSeeded) {
   HeuristicTeacher t1b(world.catalog, world.train_events, renderer, warm);
   EXPECT_FALSE(t1.deterministic());
 
+  // Words a rationale may use: the template's and catalog names (categories, brands).
+  auto words_of = [](const std::string& text, std::set<std::string>& out) {
+    std::string w;
+    for (char c : text + " ") {
+      if (std::isalpha(static_cast<unsigned char>(c))) {
+        w += c;
+      } else if (!w.empty()) {
+        out.insert(w);
+        w.clear();
+      }
+    }
+  };
+  std::set<std::string> allowed_words;
+  words_of(HeuristicTeacher::template_text(), allowed_words);
+  for (const Item& item : world.catalog.items()) {
+    for (const auto& c : item.category) words_of(c, allowed_words);
+    words_of(item.brand, allowed_words);
+  }
   int varied_attempts = 0, varied_seeds = 0, tokens = 0;
   std::vector<RankRequest> requests;
   for (const Slate& s : slates) requests.push_back(make_request(s));
@@ -213,6 +232,13 @@ TEST(TeacherHeuristic, SyntheticWorldTracesAreValidTargetedFirstAndSeeded) {
     if (cut.history.size() > 20) cut.history.erase(cut.history.begin(), cut.history.end() - 20);
     EXPECT_EQ(a.order, t0.heuristic().explain(cut).choice.order);
     tokens += static_cast<int>(std::count(a.reasoning.begin(), a.reasoning.end(), ' '));
+    std::string text = a.reasoning;
+    for (const std::string& sid : prompt::cited_sids(text)) {
+      for (size_t at; (at = text.find(sid)) != std::string::npos;) text.erase(at, sid.size());
+    }
+    std::set<std::string> used;
+    words_of(text, used);
+    for (const std::string& w : used) EXPECT_TRUE(allowed_words.count(w)) << "'" << w << "' in " << a.reasoning;
 
     // Temperature > 0: reproducible per (seed, request, attempt); varies with the attempt and seed.
     const TeacherTrace w0 = t1.teach({&r, -1, 0});
@@ -380,7 +406,7 @@ struct HttpFixture {
   std::map<std::string, RankRequest> by_user;  // user message -> request
 
   HttpFixture() {
-    const std::vector<std::vector<std::string>> histories = {{"K2", "S2"}, {"S1"}, {"R1"}, {"K1"}, {}, {"S1", "R1"}};
+    const std::vector<std::vector<std::string>> histories = {{"K2", "S2"}, {"S1"}, {"R1"}, {"K1"}, {}, {"S1", "R1"}, {"K1", "B1"}};
     for (size_t i = 0; i < histories.size(); ++i) {
       requests.push_back(request("h" + std::to_string(i), histories[i], {"B1", "R1", "C1", "K2"}));
     }
@@ -485,6 +511,10 @@ TEST(TeacherHttp, BadRepliesAreRecordedFailedAttempts) {
     if (id == "h1") return std::make_pair(200, std::string("<html>not json</html>"));
     if (id == "h2") return std::make_pair(200, std::string("{\"choices\": []}"));
     if (id == "h3") return std::make_pair(400, std::string("{\"error\":\"bad model\"}"));
+    const std::string ranking = "</think>\n" + fx.renderer.item_sid("K2") + fx.renderer.item_sid("C1") +
+                                fx.renderer.item_sid("R1") + fx.renderer.item_sid("B1");
+    if (id == "h5") return std::make_pair(200, chat_reply("<think>\nThe coffee beans.\n" + ranking));
+    if (id == "h6") return std::make_pair(200, chat_reply("<think>\nLike " + fx.renderer.item_sid("S2") + ", " + fx.renderer.item_sid("K2") + ".\n" + ranking));
     // h4: reasoning returned separately (vLLM reasoning parser style), content = the ranking.
     const std::string full = fx.heuristic_content(body);
     const size_t end = full.find("</think>");
@@ -492,7 +522,7 @@ TEST(TeacherHttp, BadRepliesAreRecordedFailedAttempts) {
   });
   HttpTeacher teacher(fx.renderer, fx.options(server.base_url()));
   std::vector<TeachRequest> asks;
-  for (size_t i = 0; i < 5; ++i) asks.push_back({&fx.requests[i], -1, 0});
+  for (size_t i = 0; i < 7; ++i) asks.push_back({&fx.requests[i], -1, 0});
   const std::vector<TeacherTrace> t = teacher.teach_batch(asks);
   EXPECT_FALSE(t[0].valid);
   EXPECT_EQ(t[0].failure, "unparseable");
@@ -503,6 +533,15 @@ TEST(TeacherHttp, BadRepliesAreRecordedFailedAttempts) {
   EXPECT_EQ(t[3].info["tries"], 1) << "a 400 is not retried";
   ASSERT_TRUE(t[4].valid) << t[4].failure << ": " << t[4].message;
   EXPECT_EQ(t[4].order, fx.heuristic.teach({&fx.requests[4], -1, 0}).order);
+  // A valid ranking whose reasoning cites no candidate, or an item the prompt does not show.
+  EXPECT_EQ(t[5].failure, "no_citation") << t[5].message;
+  EXPECT_EQ(t[6].failure, "bad_citation") << t[6].message;
+  EXPECT_NE(t[6].message.find(fx.renderer.item_sid("S2")), std::string::npos);
+  HttpTeacherOptions lax = fx.options(server.base_url());
+  lax.check_citations = false;
+  HttpTeacher lax_teacher(fx.renderer, lax);
+  EXPECT_TRUE(lax_teacher.teach(asks[5]).valid);
+  EXPECT_TRUE(lax_teacher.teach(asks[6]).valid);
 }
 
 TEST(TeacherHttp, TimeoutsAndUnreachableServersFailTheAttempt) {

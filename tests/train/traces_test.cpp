@@ -277,6 +277,12 @@ TEST(TracesReport, CountsAttemptsFailuresAndTokens) {
   EXPECT_DOUBLE_EQ(r.mean_cited_sids, 1.0);
   EXPECT_DOUBLE_EQ(r.top1_incoming_first, 1.0);
   EXPECT_NE(r.format().find("1 accepted (50.0%)"), std::string::npos) << r.format();
+  EXPECT_DOUBLE_EQ(r.mean_reasoning_tokens_exact, -1.0);
+  EXPECT_FALSE(r.to_json().contains("mean_reasoning_tokens"));
+  const TraceReport exact = summarize_traces({a, b}, [](std::string_view text) { return int64_t(text.size()); });
+  EXPECT_DOUBLE_EQ(exact.mean_reasoning_tokens_exact, double(a.reasoning.size()));
+  EXPECT_EQ(exact.to_json()["mean_reasoning_tokens"], double(a.reasoning.size()));
+  EXPECT_NE(exact.format().find("with the vocabulary"), std::string::npos);
 }
 
 TEST(TracesConfig, ReadsTheSectionStrictly) {
@@ -327,6 +333,15 @@ TEST_F(TracesWorld, CliResumesToTheSameFile) {
   EXPECT_NE(resumed.output.find("25 already in"), std::string::npos) << resumed.output;
   EXPECT_NE(resumed.output.find("torn last line was dropped"), std::string::npos) << resumed.output;
   EXPECT_EQ(read_file(out.path("part.jsonl")), read_file(out.path("full.jsonl")));
+
+  // --vocab: exact reasoning lengths with a trained vocabulary.
+  const CliResult vocab = run_cli("vocab train --corpus " + world_->root + "/corpus.txt --out " + out.path("vocab") +
+                                  " --vocab-size 500 --sid-levels 4 --sid-codes 16");
+  ASSERT_EQ(vocab.status, 0) << vocab.output;
+  const CliResult counted = run_cli(common + same + " --out " + out.path("v.jsonl") + " --limit 5 --vocab " + out.path("vocab"));
+  ASSERT_EQ(counted.status, 0) << counted.output;
+  EXPECT_NE(counted.output.find("with the vocabulary"), std::string::npos) << counted.output;
+  EXPECT_GT(Json::parse(read_file(out.path("v.jsonl.report.json")))["mean_reasoning_tokens"].get<double>(), 30.0);
 
   const CliResult config = run_cli(common + " --out " + out.path("x.jsonl") + " --set traces.attemps=2");
   EXPECT_EQ(config.status, 2);

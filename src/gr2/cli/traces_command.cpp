@@ -9,21 +9,14 @@
 #include "gr2/cli/command.h"
 #include "gr2/core/config.h"
 #include "gr2/core/error.h"
-#include "gr2/core/file_io.h"
-#include "gr2/data/catalog.h"
-#include "gr2/data/data_dir.h"
-#include "gr2/data/events.h"
-#include "gr2/data/slates.h"
-#include "gr2/prompt/prompt_renderer.h"
-#include "gr2/sid/sid_table.h"
-#include "gr2/train/trace_generation.h"
 #include "gr2/train/traces_config.h"
+#include "gr2/train/traces_stage.h"
 
 namespace gr2::cli {
 namespace {
 
 struct TracesArgs {
-  std::string data, sids, out, config;
+  std::string data, sids, out, config, vocab;
   std::vector<std::string> sets;
   std::string teacher, mode;
   int attempts = 0;
@@ -45,29 +38,14 @@ void run_traces(const TracesArgs& a, const CLI::App& cmd) {
   if (cmd.count("--batch")) c.batch = a.batch;
   c.validate();
 
-  const DataDir dir{a.data};
-  const Catalog catalog = Catalog::read_jsonl(dir.catalog());
-  const sid::SidTable sids = sid::read_sids_jsonl(a.sids);
-  const std::vector<Slate> slates = read_slates(dir.slates(SplitPart::Train), &catalog);
-  std::vector<Event> train_events;
-  if (train::teacher_needs_train_events(c.teacher)) train_events = read_events(dir.train_events(), &catalog);
-  const prompt::PromptRenderer renderer(catalog, sids, c.prompt_options());
-  train::TeacherInputs inputs;
-  inputs.catalog = &catalog;
-  inputs.train_events = &train_events;
-  inputs.renderer = &renderer;
-  std::unique_ptr<train::Teacher> teacher = train::make_teacher(c, inputs);
-
-  train::TraceRunOptions options;
-  options.mode = train::parse_teach_mode(c.mode);
-  options.attempts = c.attempts;
-  options.limit = c.limit;
-  options.batch = c.batch;
-  options.temperature = c.temperature;
+  train::TracesStageOptions options;
+  options.data_dir = a.data;
+  options.sids_path = a.sids;
+  options.out_path = a.out;
+  options.vocab_dir = a.vocab;
   options.show_progress = !a.quiet;
-  options.run_info = Json{{"data", a.data}, {"sids", a.sids}, {"seed", c.seed}, {"max_history", c.max_history},
-                          {"config", a.config}};
-  const train::TraceRunResult r = train::generate_traces(*teacher, slates, a.out, options);
+  options.run_info = Json{{"config", a.config}};
+  const train::TraceRunResult r = train::run_traces_stage(c, options);
 
   std::cout << "gr2 traces: " << r.eligible << " slates with a positive (of " << r.slates << "), " << r.resumed
             << " already in " << a.out << ", " << r.made << " made";
@@ -101,6 +79,7 @@ void add_traces_command(CLI::App& app) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--seed", a->seed, "Seed (traces.seed)")->check(CLI::NonNegativeNumber);
   cmd->add_option("--batch", a->batch, "Slates per teacher batch (traces.batch; default 64)")->check(CLI::Range(1, 1 << 20));
+  cmd->add_option("--vocab", a->vocab, "Vocabulary directory ('gr2 vocab train'): report exact reasoning lengths in tokens");
   cmd->add_option("--config", a->config, "TOML config; only its [traces] section is read")->check(CLI::ExistingFile);
   cmd->add_option("--set", a->sets, "Override a knob: --set traces.http_model=qwen3-32b (repeatable)");
   cmd->add_flag("--quiet", a->quiet, "No progress line on stderr");

@@ -118,6 +118,13 @@ std::string HeuristicTeacher::rationale(const RankRequest& request, const Heuris
   return out;
 }
 
+std::string HeuristicTeacher::template_text() {
+  return "1. History: none. Last, then often.\n"
+         "1. History: A, B; brand C. Last, then often D.\n"
+         "2. follows A, brand B; matches C; near D; rebuy; upstream #1.\n"
+         "3. Choice: .";
+}
+
 TeacherTrace HeuristicTeacher::teach(const TeachRequest& t) {
   check_internal(t.request != nullptr, "heuristic teacher: no request");
   const RankRequest& full = *t.request;

@@ -4,7 +4,8 @@
 // (prompt::teacher_messages: the target named in the user turn in targeted mode), reads
 // choices[0].message.content (plus reasoning_content when the server returns the reasoning
 // separately) and parses it with the strict answer parser: an unparseable reply is a failed
-// attempt, recorded with its failure and the reply text, never repaired.
+// attempt, recorded with its failure and the reply text, never repaired; so is (check_citations) a
+// reasoning that cites no candidate by SID or cites a SID that is not an item of the prompt.
 //
 // Transport: plain http, or https (cpp-httplib built with OpenSSL; server certificates verified).
 // The API key is read from the environment variable named by api_key_env (never from a file) and
@@ -37,6 +38,9 @@ struct HttpTeacherOptions {
   uint64_t seed = 0;              // the attempt's seed, attempt_seed(seed, id, attempt), is sent as
                                   // "seed" (31 bits) so servers that honour it are reproducible
   std::string instructions;       // appended to the system message (e.g. domain knowledge); "" = none
+  bool check_citations = true;    // a reply whose reasoning cites no candidate by SID fails
+                                  // ("no_citation"), one that cites a SID of an item not shown in the
+                                  // prompt fails ("bad_citation"): traces must be checkable
 
   // Throws Error naming the bad option.
   void validate() const;

@@ -39,7 +39,8 @@ struct TeacherTrace {
                             // !valid
   std::string reasoning;    // cites items by SID spelling; may be "" when !valid
   std::string failure;      // when !valid: a parser failure ("unparseable", "unknown_item",
-                            // "duplicate", "missing") or a transport one ("timeout", "connection",
+                            // "duplicate", "missing"), a citation check ("no_citation",
+                            // "bad_citation") or a transport one ("timeout", "connection",
                             // "http_status", "bad_reply")
   std::string message;      // what went wrong, for the log ("" when valid)
   uint64_t seed = 0;        // attempt_seed(...) of this attempt

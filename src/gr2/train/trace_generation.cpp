@@ -129,7 +129,7 @@ TraceRunResult generate_traces(Teacher& teacher, const std::vector<Slate>& slate
     if (!quiet && !todo.empty()) progress.finish({{"accepted", result.made ? static_cast<double>(accepted) / static_cast<double>(result.made) : 0.0}});
   }
   result.seconds = clock.seconds();
-  result.report = summarize_traces(all);
+  result.report = summarize_traces(all, options.count_tokens);
   result.report_path = out_path + ".report.json";
   Json report = result.report.to_json();
   report["teacher"] = teacher.describe();

@@ -33,6 +33,7 @@ struct TraceRunOptions {
   int batch = 64;           // slates per teach_batch round (>= 1)
   double temperature = 0;   // the teacher's temperature, recorded in every record
   bool show_progress = true;
+  TokenCounter count_tokens;       // optional: exact reasoning lengths in the report
   Json run_info = Json::object();  // extra provenance for the report (data, sids, config...)
 };
 

@@ -44,11 +44,11 @@ int64_t approx_token_count(std::string_view text) {
   return n;
 }
 
-TraceReport summarize_traces(const std::vector<TraceRecord>& records) {
+TraceReport summarize_traces(const std::vector<TraceRecord>& records, const TokenCounter& count_tokens) {
   TraceReport r;
   r.records = static_cast<int64_t>(records.size());
   int64_t first_ok = 0, attempt_ok = 0, accepted_attempts = 0, incoming_first = 0;
-  double chars = 0, tokens = 0, cited = 0, incoming_rank = 0;
+  double chars = 0, tokens = 0, exact = 0, cited = 0, incoming_rank = 0;
   for (const TraceRecord& t : records) {
     r.total_attempts += t.attempts;
     for (const TraceAttempt& a : t.attempt_log) {
@@ -70,6 +70,7 @@ TraceReport summarize_traces(const std::vector<TraceRecord>& records) {
     }
     chars += static_cast<double>(t.reasoning.size());
     tokens += static_cast<double>(approx_token_count(t.reasoning));
+    if (count_tokens) exact += static_cast<double>(count_tokens(t.reasoning));
     cited += static_cast<double>(prompt::cited_sids(t.reasoning).size());
     if (!t.order.empty()) {
       incoming_first += t.order[0] == 0;
@@ -83,6 +84,7 @@ TraceReport summarize_traces(const std::vector<TraceRecord>& records) {
   r.attempt_top1 = ratio(static_cast<double>(attempt_ok), static_cast<double>(r.total_attempts));
   r.mean_reasoning_chars = ratio(chars, static_cast<double>(r.accepted));
   r.mean_reasoning_tokens = ratio(tokens, static_cast<double>(r.accepted));
+  if (count_tokens) r.mean_reasoning_tokens_exact = ratio(exact, static_cast<double>(r.accepted));
   r.mean_cited_sids = ratio(cited, static_cast<double>(r.accepted));
   r.top1_incoming_first = ratio(static_cast<double>(incoming_first), static_cast<double>(r.accepted));
   r.mean_top1_incoming_rank = ratio(incoming_rank, static_cast<double>(r.accepted));
@@ -90,7 +92,7 @@ TraceReport summarize_traces(const std::vector<TraceRecord>& records) {
 }
 
 Json TraceReport::to_json() const {
-  return Json{{"records", records},
+  Json j{{"records", records},
               {"accepted", accepted},
               {"acceptance_rate", acceptance_rate},
               {"mean_attempts", mean_attempts},
@@ -106,6 +108,8 @@ Json TraceReport::to_json() const {
               {"mean_cited_sids", mean_cited_sids},
               {"top1_incoming_first", top1_incoming_first},
               {"mean_top1_incoming_rank", mean_top1_incoming_rank}};
+  if (mean_reasoning_tokens_exact >= 0) j["mean_reasoning_tokens"] = mean_reasoning_tokens_exact;
+  return j;
 }
 
 std::string TraceReport::format() const {
@@ -117,7 +121,9 @@ std::string TraceReport::format() const {
   for (const auto& [failure, n] : failures) s += ", " + failure + " " + std::to_string(n);
   s += "\n";
   s += "accepted reasoning: " + fixed(mean_reasoning_chars, 0) + " chars, ~" + fixed(mean_reasoning_tokens, 1) +
-       " tokens, " + fixed(mean_cited_sids, 2) + " SIDs cited; top-1 kept from incoming #1: " +
+       " tokens" +
+       (mean_reasoning_tokens_exact >= 0 ? " (" + fixed(mean_reasoning_tokens_exact, 1) + " with the vocabulary)" : "") +
+       ", " + fixed(mean_cited_sids, 2) + " SIDs cited; top-1 kept from incoming #1: " +
        fixed(100 * top1_incoming_first, 1) + "%\n";
   return s;
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -29,6 +30,7 @@ struct TraceReport {
   // Over accepted records:
   double mean_reasoning_chars = 0;
   double mean_reasoning_tokens = 0;     // approx_token_count
+  double mean_reasoning_tokens_exact = -1;  // with a vocabulary's tokenizer; -1 when not measured
   double mean_cited_sids = 0;           // distinct SIDs cited in the reasoning
   double top1_incoming_first = 0;       // share whose top-1 was already first in the incoming order
   double mean_top1_incoming_rank = 0;   // 1-based incoming rank of the chosen top-1
@@ -38,7 +40,11 @@ struct TraceReport {
   std::string format() const;
 };
 
-TraceReport summarize_traces(const std::vector<TraceRecord>& records);
+// Counts the tokens of a text (e.g. a trained vocabulary's encode(text).size()).
+using TokenCounter = std::function<int64_t(std::string_view)>;
+
+// The statistics of `records`; with `count_tokens`, also the exact mean reasoning length.
+TraceReport summarize_traces(const std::vector<TraceRecord>& records, const TokenCounter& count_tokens = nullptr);
 
 // An approximate token count of a reasoning text as gr2's vocabulary would see it: one per SID
 // level token and per special token ("<|sid_begin|>", "<s_a_3>", ...), plus one per word (a run of

@@ -31,6 +31,7 @@ TracesConfig TracesConfig::from_config(const Config& config) {
   h.backoff_max_s = s.get_double_in("http_backoff_max_s", h.backoff_max_s, 0.0, 86400.0);
   h.max_tokens = static_cast<int>(s.get_int_in("http_max_tokens", h.max_tokens, 1, 1 << 20));
   h.instructions = s.get_string("http_instructions", h.instructions);
+  h.check_citations = s.get_bool("http_check_citations", h.check_citations);
   s.finish();
   c.validate();
   return c;

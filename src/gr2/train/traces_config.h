@@ -20,6 +20,7 @@
 //   http_backoff_max_s = 30.0
 //   http_max_tokens = 1024
 //   http_instructions = ""    # appended to the system message
+//   http_check_citations = true  # reasoning must cite a candidate by SID and only items of the prompt
 #pragma once
 
 #include <cstdint>
