@@ -1,0 +1,212 @@
+// generate(): left-padded batched prefill, then one token per step for the rows still running.
+#include "gr2/lm/generator.h"
+
+#include <algorithm>
+#include <string>
+
+#include <torch/torch.h>
+
+#include "gr2/core/error.h"
+#include "gr2/core/timing.h"
+#include "gr2/lm/constraint_mask.h"
+#include "gr2/lm/eval_mode.h"
+#include "gr2/lm/kv_cache.h"
+
+namespace gr2::lm {
+
+void GenerationOptions::validate() const {
+  require(max_new_tokens >= 0, "generation max_new_tokens must be >= 0, got " + std::to_string(max_new_tokens));
+  require(pad_id >= 0, "generation pad_id must be a token id (>= 0), got " + std::to_string(pad_id));
+  sampling.validate();
+}
+
+const char* finish_reason_name(FinishReason reason) {
+  switch (reason) {
+    case FinishReason::Stop: return "stop";
+    case FinishReason::Length: return "length";
+    case FinishReason::Constraint: return "constraint";
+  }
+  return "?";
+}
+
+namespace {
+
+struct Row {
+  int64_t limit = 0;
+  std::vector<int64_t> stops;
+  LogitConstraint* constraint = nullptr;
+};
+
+torch::Tensor long_tensor(const std::vector<int64_t>& v, torch::Device device) {
+  return torch::tensor(v, torch::kLong).to(device);
+}
+
+}  // namespace
+
+std::vector<GenerationResult> generate(Qwen3LmImpl& model, const std::vector<GenerationRequest>& requests,
+                                       const GenerationOptions& options, GenerationStats* stats) {
+  options.validate();
+  Stopwatch watch;
+  torch::NoGradGuard no_grad;
+  EvalModeGuard eval_mode(model);
+  const torch::Tensor& weight = model.model->embed_tokens->weight;
+  const torch::Device device = weight.device();
+  const torch::ScalarType dtype = weight.scalar_type();
+  const int64_t V = model.config().vocab_size;
+  require(options.pad_id < V, "generation pad_id " + std::to_string(options.pad_id) + " is outside the vocabulary (" +
+                                  std::to_string(V) + " ids)");
+
+  const size_t B = requests.size();
+  std::vector<GenerationResult> results(B);
+  std::vector<Row> rows(B);
+  std::vector<int64_t> active;  // request indices still generating, in batch order
+  GenerationStats local_stats;
+  local_stats.rows = static_cast<int64_t>(B);
+  for (size_t r = 0; r < B; ++r) {
+    const GenerationRequest& q = requests[r];
+    const std::string where = "generation request " + std::to_string(r);
+    require(!q.prompt.empty(), where + ": empty prompt (give at least one token)");
+    for (int64_t id : q.prompt)
+      require(id >= 0 && id < V, where + ": prompt token " + std::to_string(id) + " is outside the vocabulary (" +
+                                     std::to_string(V) + " ids)");
+    Row& row = rows[r];
+    row.limit = q.max_new_tokens >= 0 ? q.max_new_tokens : options.max_new_tokens;
+    row.stops = options.stop_tokens;
+    row.stops.insert(row.stops.end(), q.stop_tokens.begin(), q.stop_tokens.end());
+    row.constraint = q.constraint.get();
+    if (row.constraint) {
+      const int64_t need = row.constraint->max_length();
+      require(need < 0 || row.limit >= need, where + ": max_new_tokens " + std::to_string(row.limit) +
+                                                 " is below the constrained answer's length bound " +
+                                                 std::to_string(need) +
+                                                 "; raise it (or shorten the answer, e.g. max_think_tokens)");
+    }
+    results[r].prompt_length = static_cast<int64_t>(q.prompt.size());
+    local_stats.prompt_tokens += results[r].prompt_length;
+    if (row.constraint && row.constraint->done())
+      results[r].finish_reason = FinishReason::Constraint;
+    else if (row.limit > 0)
+      active.push_back(static_cast<int64_t>(r));
+  }
+  if (active.empty()) {
+    local_stats.seconds = watch.seconds();
+    if (stats) *stats = local_stats;
+    return results;
+  }
+
+  // Left-padded prompt batch: positions restart at 0 on each row's first real token.
+  int64_t P = 0, max_limit = 0;
+  for (int64_t r : active) {
+    P = std::max<int64_t>(P, static_cast<int64_t>(requests[static_cast<size_t>(r)].prompt.size()));
+    max_limit = std::max(max_limit, rows[static_cast<size_t>(r)].limit);
+  }
+  const int64_t n = static_cast<int64_t>(active.size());
+  std::vector<int64_t> ids(static_cast<size_t>(n * P), options.pad_id), positions(static_cast<size_t>(n * P), 0),
+      next_position(static_cast<size_t>(n));
+  std::vector<uint8_t> valid(static_cast<size_t>(n * P), 0);
+  for (int64_t b = 0; b < n; ++b) {
+    const auto& prompt = requests[static_cast<size_t>(active[static_cast<size_t>(b)])].prompt;
+    const int64_t len = static_cast<int64_t>(prompt.size()), pad = P - len;
+    for (int64_t t = 0; t < len; ++t) {
+      const size_t i = static_cast<size_t>(b * P + pad + t);
+      ids[i] = prompt[static_cast<size_t>(t)];
+      positions[i] = t;
+      valid[i] = 1;
+    }
+    next_position[static_cast<size_t>(b)] = len;
+  }
+  torch::Tensor seq_ids = long_tensor(ids, device).view({n, P});                 // [n, T]
+  torch::Tensor seq_pos = long_tensor(positions, device).view({n, P});           // [n, T]
+  torch::Tensor seq_valid = torch::from_blob(valid.data(), {n, P}, torch::kUInt8)
+                                .to(device, torch::kBool);                       // [n, T]
+  torch::Tensor step_pos = long_tensor(next_position, device);                   // [n] position of the next token
+
+  std::unique_ptr<KvCache> cache;
+  if (options.use_cache)  // the last generated token is never fed back
+    cache = std::make_unique<KvCache>(model.config(), n, P + max_limit - 1, device, dtype);
+  Sampler sampler(options.sampling, device);
+
+  auto hidden = model.forward_hidden({seq_ids, seq_pos, seq_valid, cache.get()});  // [n, P, D]
+  torch::Tensor logits = model.logits(hidden.select(1, P - 1)).to(torch::kFloat);  // [n, V]
+  hidden = torch::Tensor();
+  if (cache) seq_ids = seq_pos = seq_valid = torch::Tensor();  // only the uncached path keeps the sequence
+
+  std::vector<const LogitConstraint*> constraints;
+  bool any_constraint = false;
+  for (int64_t r : active) any_constraint |= rows[static_cast<size_t>(r)].constraint != nullptr;
+  int64_t generated = 0;  // tokens per active row so far (the same for all of them)
+  for (;;) {
+    if (any_constraint) {
+      constraints.clear();
+      for (int64_t r : active) constraints.push_back(rows[static_cast<size_t>(r)].constraint);
+      mask_logits(logits, constraints);
+    }
+    SampledTokens s = sampler.sample(logits);
+    const torch::Tensor tokens_cpu = s.tokens.to(torch::kCPU), log_probs_cpu = s.log_probs.to(torch::kCPU);
+    if (generated == 0) local_stats.first_token_seconds = watch.seconds();
+    ++generated;
+    const int64_t* tok = tokens_cpu.data_ptr<int64_t>();
+    const float* lp = log_probs_cpu.data_ptr<float>();
+    std::vector<int64_t> keep;  // batch positions of the rows that go on
+    for (size_t b = 0; b < active.size(); ++b) {
+      const size_t r = static_cast<size_t>(active[b]);
+      Row& row = rows[r];
+      GenerationResult& out = results[r];
+      out.tokens.push_back(tok[b]);
+      out.token_log_probs.push_back(lp[b]);
+      out.log_prob += lp[b];
+      if (row.constraint) row.constraint->advance(tok[b]);
+      if (std::find(row.stops.begin(), row.stops.end(), tok[b]) != row.stops.end())
+        out.finish_reason = FinishReason::Stop;
+      else if (row.constraint && row.constraint->done())
+        out.finish_reason = FinishReason::Constraint;
+      else if (generated >= row.limit)
+        out.finish_reason = FinishReason::Length;
+      else
+        keep.push_back(static_cast<int64_t>(b));
+    }
+    local_stats.new_tokens += static_cast<int64_t>(active.size());
+    if (keep.empty()) break;
+
+    torch::Tensor next = s.tokens;  // [n]
+    if (keep.size() != active.size()) {
+      const torch::Tensor index = long_tensor(keep, device);
+      if (cache) cache->select_rows(index);
+      if (seq_ids.defined()) {
+        seq_ids = seq_ids.index_select(0, index);
+        seq_pos = seq_pos.index_select(0, index);
+        seq_valid = seq_valid.index_select(0, index);
+      }
+      next = next.index_select(0, index);
+      step_pos = step_pos.index_select(0, index);
+      std::vector<int64_t> still;
+      for (int64_t b : keep) still.push_back(active[static_cast<size_t>(b)]);
+      active.swap(still);
+    }
+    const int64_t m = static_cast<int64_t>(active.size());
+    const torch::Tensor input = next.view({m, 1}), input_pos = step_pos.view({m, 1});
+    if (cache) {
+      hidden = model.forward_hidden({input, input_pos, {}, cache.get()});  // [m, 1, D]
+    } else {
+      seq_ids = torch::cat({seq_ids, input}, 1);
+      seq_pos = torch::cat({seq_pos, input_pos}, 1);
+      seq_valid = torch::cat({seq_valid, torch::ones({m, 1}, seq_valid.options())}, 1);
+      hidden = model.forward_hidden({seq_ids, seq_pos, seq_valid, nullptr});  // [m, T, D]
+    }
+    logits = model.logits(hidden.select(1, hidden.size(1) - 1)).to(torch::kFloat);  // [m, V]
+    step_pos = step_pos + 1;
+    ++local_stats.decode_steps;
+  }
+  local_stats.seconds = watch.seconds();
+  if (stats) *stats = local_stats;
+  return results;
+}
+
+std::vector<GenerationResult> generate(Qwen3LmImpl& model, const std::vector<std::vector<int64_t>>& prompts,
+                                       const GenerationOptions& options, GenerationStats* stats) {
+  std::vector<GenerationRequest> requests(prompts.size());
+  for (size_t i = 0; i < prompts.size(); ++i) requests[i].prompt = prompts[i];
+  return generate(model, requests, options, stats);
+}
+
+}  // namespace gr2::lm

@@ -1,0 +1,72 @@
+// Sampler: greedy argmax, or temperature / top-k / top-p sampling with a seeded generator.
+#include "gr2/lm/sampler.h"
+
+#include <limits>
+
+#include <ATen/Context.h>
+#include <torch/torch.h>
+
+#include "gr2/core/error.h"
+
+namespace gr2::lm {
+
+void SamplingOptions::validate() const {
+  require(temperature >= 0.0, "sampling temperature must be >= 0 (0 = greedy), got " + std::to_string(temperature));
+  require(top_k >= 0, "sampling top_k must be >= 0 (0 = off), got " + std::to_string(top_k));
+  require(top_p > 0.0 && top_p <= 1.0, "sampling top_p must be in (0, 1] (1 = off), got " + std::to_string(top_p));
+}
+
+namespace {
+
+at::Generator make_generator(torch::Device device, uint64_t seed) {
+  if (device.is_cpu()) return at::detail::createCPUGenerator(seed);
+  // A private copy of the device's default generator, so draws here leave the global stream alone.
+  at::Generator g = at::globalContext().defaultGenerator(device).clone();
+  g.set_current_seed(seed);
+  return g;
+}
+
+constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+
+// Keeps the smallest prefix of each row of `sorted_logits` [B, K] (descending) whose probability
+// mass reaches top_p; the rest become -inf. The first entry is always kept.
+torch::Tensor nucleus(const torch::Tensor& sorted_logits, double top_p) {
+  auto probs = torch::softmax(sorted_logits, -1);
+  auto mass_before = probs.cumsum(-1) - probs;  // mass of strictly more likely tokens
+  return sorted_logits.masked_fill(mass_before >= top_p, kNegInf);
+}
+
+}  // namespace
+
+Sampler::Sampler(const SamplingOptions& options, torch::Device device)
+    : options_(options), generator_(make_generator(device, options.seed)) {
+  options_.validate();
+}
+
+SampledTokens Sampler::sample(const torch::Tensor& raw_logits) {
+  auto logits = raw_logits.to(torch::kFloat);  // [B, V]
+  if (options_.greedy()) {
+    auto tokens = logits.argmax(-1);  // [B]
+    auto log_probs = torch::log_softmax(logits, -1).gather(1, tokens.unsqueeze(1)).squeeze(1);
+    return {tokens, log_probs};
+  }
+  logits = logits / options_.temperature;
+  const int64_t V = logits.size(1);
+  const bool use_top_k = options_.top_k > 0 && options_.top_k < V;
+  const bool use_top_p = options_.top_p < 1.0;
+  if (!use_top_k && !use_top_p) {
+    auto log_probs = torch::log_softmax(logits, -1);
+    auto tokens = torch::multinomial(log_probs.exp(), 1, false, generator_);  // [B, 1]
+    return {tokens.squeeze(1), log_probs.gather(1, tokens).squeeze(1)};
+  }
+  // Work on the candidates only, sorted by logit: the top k (or all V when only top-p is on).
+  auto sorted = use_top_k ? logits.topk(options_.top_k, -1, /*largest=*/true, /*sorted=*/true)
+                          : logits.sort(-1, /*descending=*/true);
+  auto values = std::get<0>(sorted), indices = std::get<1>(sorted);  // [B, K]
+  if (use_top_p) values = nucleus(values, options_.top_p);
+  auto log_probs = torch::log_softmax(values, -1);                      // [B, K]
+  auto pick = torch::multinomial(log_probs.exp(), 1, false, generator_);  // [B, 1] into K
+  return {indices.gather(1, pick).squeeze(1), log_probs.gather(1, pick).squeeze(1)};
+}
+
+}  // namespace gr2::lm
