@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 
 #include "gr2/core/file_io.h"
 #include "gr2/prompt/answer_parser.h"
@@ -205,6 +206,58 @@ TEST_F(TracesWorld, ResumeAfterAPartialRunWithATornLineGivesTheSameFile) {
                "Delete the file or write to another --out");
 }
 
+// A teacher whose server is down for some requests: it answers the incoming order, or fails in
+// transport for request ids in `down`.
+class FlakyTeacher : public Teacher {
+ public:
+  std::set<std::string> down;
+  std::string name() const override { return "flaky"; }
+  Json describe() const override { return Json{{"teacher", "flaky"}}; }
+  TeacherTrace teach(const TeachRequest& t) override {
+    TeacherTrace trace;
+    if (down.count(t.request->request_id)) {
+      trace.failure = "timeout";
+      trace.message = "no reply within 1 s";
+      return trace;
+    }
+    trace.valid = true;
+    for (int i = 0; i < t.request->size(); ++i) trace.order.push_back(i);
+    trace.reasoning = "as given";
+    return trace;
+  }
+};
+
+TEST_F(TracesWorld, UnansweredRequestsAreLeftForTheNextRun) {
+  TempDir out;
+  const std::string path = out.path("f.jsonl");
+  FlakyTeacher teacher;
+  std::vector<std::string> ids;
+  for (const Slate& s : world_->train_slates) {
+    if (s.has_positive() && ids.size() < 30) ids.push_back(s.request_id);
+  }
+  teacher.down = {ids[3], ids[20]};
+  TraceRunOptions o = quiet_options(TeachMode::Rejection, 2, 0.0);
+  o.limit = 30;
+  const TraceRunResult first = generate_traces(teacher, world_->train_slates, path, o);
+  EXPECT_EQ(first.made, 28);
+  EXPECT_EQ(first.unanswered, 2);
+  EXPECT_EQ(first.first_unanswered, ids[3] + ": no reply within 1 s");
+  EXPECT_EQ(read_trace_file(path).records.size(), 28u);
+  // The server is back: the next run makes the two missing traces.
+  teacher.down.clear();
+  const TraceRunResult second = generate_traces(teacher, world_->train_slates, path, o);
+  EXPECT_EQ(second.resumed, 28);
+  EXPECT_EQ(second.made, 2);
+  EXPECT_EQ(second.unanswered, 0);
+  EXPECT_EQ(second.report.records, 30);
+  // A teacher that answers nothing of the first batch stops the run before writing anything.
+  FlakyTeacher dead;
+  for (const Slate& s : world_->train_slates) dead.down.insert(s.request_id);
+  expect_error([&] { generate_traces(dead, world_->train_slates, out.path("dead.jsonl"), o); },
+               "the teacher answered none of the first 16 requests");
+  EXPECT_TRUE(read_trace_file(out.path("dead.jsonl")).records.empty());
+}
+
 TEST(TracesFile, RecordsRoundTripAndDamageIsReported) {
   TraceRecord r;
   r.request_id = "q1";
@@ -219,7 +272,7 @@ TEST(TracesFile, RecordsRoundTripAndDamageIsReported) {
   r.ranking = {"c", "a", "b"};
   r.reasoning = "1. History: none.\n2. x\n3. Choice: y.";
   r.top1_label = 2;
-  r.attempt_log = {{0, false, -1, 0, "unparseable"}, {1, true, 2, 2, ""}};
+  r.attempt_log = {{0, false, -1, 0, "unparseable", "no </think>"}, {1, true, 2, 2, "", ""}};
   r.info = Json{{"tries", 1}};
   const TraceRecord back = TraceRecord::from_json(r.to_json(), "here");
   EXPECT_EQ(back.to_json(), r.to_json());
@@ -255,13 +308,13 @@ TEST(TracesReport, CountsAttemptsFailuresAndTokens) {
   a.attempts = 2;
   a.order = {0, 1};
   a.reasoning = "<|sid_begin|><s_a_1><|sid_end|> x";
-  a.attempt_log = {{0, false, -1, 0, "timeout"}, {1, true, 0, 1, ""}};
+  a.attempt_log = {{0, false, -1, 0, "timeout", "slow"}, {1, true, 0, 1, "", ""}};
   TraceRecord b;
   b.request_id = "b";
   b.attempt = 0;
   b.attempts = 1;
   b.order = {1, 0};
-  b.attempt_log = {{0, true, 1, 0, ""}};
+  b.attempt_log = {{0, true, 1, 0, "", ""}};
   const TraceReport r = summarize_traces({a, b});
   EXPECT_EQ(r.records, 2);
   EXPECT_EQ(r.accepted, 1);

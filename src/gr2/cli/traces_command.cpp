@@ -50,7 +50,13 @@ void run_traces(const TracesArgs& a, const CLI::App& cmd) {
   std::cout << "gr2 traces: " << r.eligible << " slates with a positive (of " << r.slates << "), " << r.resumed
             << " already in " << a.out << ", " << r.made << " made";
   if (r.torn_lines) std::cout << " (a torn last line was dropped)";
-  std::cout << "\n" << r.report.format() << "wrote " << a.out << " and " << r.report_path << "\n";
+  std::cout << "\n";
+  if (r.unanswered) {
+    std::cout << "warning: the teacher never answered " << r.unanswered
+              << " requests (timeouts, connection or HTTP errors; not written, run again to retry them); first: "
+              << r.first_unanswered << "\n";
+  }
+  std::cout << r.report.format() << "wrote " << a.out << " and " << r.report_path << "\n";
 }
 
 void add_traces_command(CLI::App& app) {

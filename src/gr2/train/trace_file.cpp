@@ -8,11 +8,16 @@
 
 namespace gr2::train {
 
+bool TraceAttempt::unanswered() const {
+  return !valid && (failure == "timeout" || failure == "connection" || failure == "http_status");
+}
+
 Json TraceRecord::to_json() const {
   Json log = Json::array();
   for (const TraceAttempt& a : attempt_log) {
     Json j{{"attempt", a.attempt}, {"valid", a.valid}, {"top1", a.top1}, {"top1_label", a.top1_label}};
     if (!a.failure.empty()) j["failure"] = a.failure;
+    if (!a.message.empty()) j["message"] = a.message;
     log.push_back(j);
   }
   return Json{{"request_id", request_id}, {"teacher", teacher},     {"mode", mode},
@@ -56,6 +61,7 @@ TraceRecord TraceRecord::from_json(const Json& j, const std::string& where) {
       t.top1 = static_cast<int>(af.optional_int64("top1", -1));
       t.top1_label = static_cast<int>(af.optional_int64("top1_label", 0));
       t.failure = af.optional_string("failure");
+      t.message = af.optional_string("message");
       r.attempt_log.push_back(t);
     }
   }

@@ -19,6 +19,11 @@ struct TraceAttempt {
   int top1 = -1;          // incoming index of the top item (-1 when invalid)
   int top1_label = 0;     // its label (0 when invalid)
   std::string failure;    // "" when valid
+  std::string message;    // what went wrong (first 300 bytes; "" when valid)
+
+  // True for failures of the transport, not of the teacher's answer: "timeout", "connection",
+  // "http_status" (the teacher never answered).
+  bool unanswered() const;
 };
 
 // One request's record. The SFT stage uses the records with accepted = true: their `order` ranks

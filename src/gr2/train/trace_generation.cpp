@@ -23,6 +23,7 @@ bool fold_attempt(TraceRecord& record, const Slate& slate, const TeachRequest& r
     a.top1_label = slate.labels[static_cast<size_t>(a.top1)];
   } else {
     a.failure = trace.failure.empty() ? (trace.valid ? "not_a_permutation" : "unknown") : trace.failure;
+    a.message = trace.message.substr(0, 300);
   }
   record.attempt_log.push_back(a);
   record.attempts = request.attempt + 1;
@@ -115,15 +116,27 @@ TraceRunResult generate_traces(Teacher& teacher, const std::vector<Slate>& slate
         }
         pending.swap(still);
       }
-      for (const TraceRecord& r : records) {
+      // A request the teacher never answered (its last attempt failed in transport, and none was
+      // valid) is not written: the next run retries it.
+      int64_t written = 0;
+      for (TraceRecord& r : records) {
+        if (!r.accepted && r.attempt < 0 && !r.attempt_log.empty() && r.attempt_log.back().unanswered()) {
+          if (result.unanswered++ == 0) result.first_unanswered = r.request_id + ": " + r.attempt_log.back().message;
+          continue;
+        }
         out.write(r);
         accepted += r.accepted;
+        ++written;
+        all.push_back(std::move(r));
       }
       out.flush();
-      result.made += static_cast<int64_t>(records.size());
-      for (auto& r : records) all.push_back(std::move(r));
+      result.made += written;
+      if (begin == 0 && written == 0) {
+        throw Error("the teacher answered none of the first " + std::to_string(records.size()) +
+                    " requests (nothing was written); the first failure: " + result.first_unanswered);
+      }
       if (!quiet) {
-        progress.update(result.made, {{"accepted", static_cast<double>(accepted) / static_cast<double>(result.made)}});
+        progress.update(static_cast<int64_t>(end), {{"accepted", result.made ? static_cast<double>(accepted) / static_cast<double>(result.made) : 0.0}});
       }
     }
     if (!quiet && !todo.empty()) progress.finish({{"accepted", result.made ? static_cast<double>(accepted) / static_cast<double>(result.made) : 0.0}});
@@ -139,7 +152,8 @@ TraceRunResult generate_traces(Teacher& teacher, const std::vector<Slate>& slate
   report["limit"] = options.limit;
   report["traces"] = out_path;
   report["run"] = Json{{"slates", result.slates},   {"eligible", result.eligible}, {"resumed", result.resumed},
-                       {"made", result.made},       {"torn_lines", result.torn_lines},
+                       {"made", result.made},       {"unanswered", result.unanswered},
+                       {"torn_lines", result.torn_lines},
                        {"seconds", result.seconds}};
   for (auto it = options.run_info.begin(); it != options.run_info.end(); ++it) report[it.key()] = it.value();
   write_file_atomic(result.report_path, report.dump(2) + "\n");

@@ -42,6 +42,10 @@ struct TraceRunResult {
   int64_t eligible = 0;      // with a positive, after the limit
   int64_t resumed = 0;       // eligible slates already in the file (skipped)
   int64_t made = 0;          // records written by this run
+  int64_t unanswered = 0;    // requests the teacher never answered (every attempt failed in
+                             // transport: timeout, connection, HTTP status); not written, so the
+                             // next run retries them
+  std::string first_unanswered;  // "request_id: message" of the first of them
   int64_t torn_lines = 0;    // torn last lines cut off the existing file
   double seconds = 0;        // this run's time
   TraceReport report;        // over every record in the file
@@ -50,7 +54,9 @@ struct TraceRunResult {
 
 // Generates the traces of `slates` into `out_path` (appending; see above) and writes the report.
 // Throws Error when the file holds records of another teacher, mode or temperature (they must not
-// be mixed: delete the file or choose another path), or on invalid options.
+// be mixed: delete the file or choose another path), when the teacher answers none of the first
+// batch's requests (a server that is down or misconfigured: nothing is written), or on invalid
+// options.
 TraceRunResult generate_traces(Teacher& teacher, const std::vector<Slate>& slates, const std::string& out_path,
                                const TraceRunOptions& options);
 
