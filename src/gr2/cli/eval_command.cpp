@@ -24,9 +24,11 @@ struct EvalArgs {
   uint64_t seed = 0;
   int bootstrap = 2000;
   int64_t limit = 0;
+  int64_t sample = 0;
   int batch = 64;
   int64_t robustness = 1000;
   bool quiet = false;
+  std::string device = "cpu";
 };
 
 void run_eval(const EvalArgs& args) {
@@ -37,7 +39,9 @@ void run_eval(const EvalArgs& args) {
   options.split = parse_split_name(args.split);
   if (!args.policies.empty()) options.policies = parse_policy_list(args.policies);
   options.limit = args.limit;
+  options.sample = args.sample;
   options.seed = args.seed;
+  options.device = args.device;
   options.eval.bootstrap.resamples = args.bootstrap;
   options.eval.bootstrap.seed = args.seed;
   options.eval.seed = args.seed;
@@ -76,7 +80,7 @@ void add_eval_command(CLI::App& app) {
   for (const auto& n : known_policy_names()) known += (known.empty() ? "" : ",") + n;
   cmd->add_option("--policies", args->policies,
                   "Comma-separated policies (known: " + known +
-                      "; trained baselines: din:MODEL_DIR, prm:MODEL_DIR from 'gr2 baseline train'). "
+                      "; trained baselines: din:MODEL_DIR, prm:MODEL_DIR from 'gr2 baseline train'; LM re-rankers: lm:CHECKPOINT_DIR from gr2 midtrain/sft/rl). "
                       "Default: all of them, without oracle when the data has no truth.jsonl");
   cmd->add_option("--out", args->out, "Output directory for report.md/.json/.svg (default: DATA/eval)");
   cmd->add_option("--seed", args->seed, "Seed of the random policy, the robustness shuffles and the bootstrap")
@@ -85,6 +89,10 @@ void add_eval_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--limit", args->limit, "Evaluate only the first N slates of the split (0 = all)")
       ->capture_default_str();
+  cmd->add_option("--sample", args->sample,
+                  "Evaluate a fixed random sample of N slates with a positive label (0 = all; the same sample every run)")
+      ->capture_default_str();
+  add_device_option(*cmd, args->device);
   cmd->add_option("--batch", args->batch, "Requests per policy call (LM policies batch them)")
       ->capture_default_str();
   cmd->add_option("--robustness-slates", args->robustness,

@@ -1,6 +1,8 @@
 // Evaluation of named policies on a data directory's split.
 #include "gr2/rank/data_evaluation.h"
 
+#include "gr2/core/rng.h"
+
 #include <memory>
 
 #include "gr2/core/error.h"
@@ -47,6 +49,20 @@ EvalResult evaluate_data_dir(const DataEvaluationOptions& options) {
   if (options.limit > 0 && static_cast<int64_t>(slates.size()) > options.limit) {
     slates.resize(static_cast<size_t>(options.limit));
   }
+  if (options.sample > 0) {
+    std::vector<size_t> positive;
+    for (size_t i = 0; i < slates.size(); ++i)
+      if (slates[i].has_positive()) positive.push_back(i);
+    if (static_cast<int64_t>(positive.size()) > options.sample) {
+      Rng rng(options.sample_seed);
+      for (size_t i = positive.size() - 1; i > 0; --i) std::swap(positive[i], positive[static_cast<size_t>(rng.below(i + 1))]);
+      positive.resize(static_cast<size_t>(options.sample));
+      std::sort(positive.begin(), positive.end());
+      std::vector<Slate> kept;
+      for (size_t i : positive) kept.push_back(std::move(slates[i]));
+      slates = std::move(kept);
+    }
+  }
   std::vector<Event> train_events;
   bool wants_events = false;
   for (const auto& n : names) wants_events = wants_events || policy_needs_train_events(n);
@@ -62,6 +78,7 @@ EvalResult evaluate_data_dir(const DataEvaluationOptions& options) {
   context.truth = have_truth ? &truth : nullptr;
   context.seed = options.seed;
   context.slates = &slates;
+  context.device = options.device;
   std::vector<std::unique_ptr<Policy>> owned;
   std::vector<Policy*> policies;
   for (const auto& n : names) {

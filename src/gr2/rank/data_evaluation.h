@@ -17,7 +17,12 @@ struct DataEvaluationOptions {
   SplitPart split = SplitPart::Test;
   std::vector<std::string> policies;   // names for make_policy(); empty = default_policy_names()
   int64_t limit = 0;                   // evaluate only the first N slates of the split (0 = all)
+  // Evaluate a fixed random sample of N slates with a positive label (0 = all), drawn with
+  // `sample_seed` and kept in file order, so every policy and every run sees the same slates.
+  int64_t sample = 0;
+  uint64_t sample_seed = 20261126;
   uint64_t seed = 0;                   // seeds the random policy (the evaluation has its own seeds)
+  std::string device = "cpu";          // where LM policies run ("auto", "cpu", "cuda[:N]")
   EvalOptions eval;
 };
 

@@ -1,5 +1,6 @@
 // Policy construction by name.
 #include "gr2/rank/policy_factory.h"
+#include "gr2/rank/lm_reranker.h"
 
 #include <algorithm>
 
@@ -53,8 +54,12 @@ std::unique_ptr<Policy> make_policy(const std::string& name, const PolicyContext
     require(context.catalog != nullptr, "policy '" + name + "' needs the catalog (catalog.jsonl)");
     return legacy::make_legacy_policy(name, *context.catalog);
   }
+  if (is_lm_policy_name(name)) {  // a gr2 re-ranker checkpoint: lm:CHECKPOINT_DIR
+    require(context.catalog != nullptr, "policy '" + name + "' needs the catalog (catalog.jsonl)");
+    return make_lm_policy(name, *context.catalog, context.device);
+  }
   throw Error("unknown policy '" + name + "' (known policies: " + join(known_policy_names()) +
-              "; trained baselines: din:MODEL_DIR, prm:MODEL_DIR)");
+              "; trained baselines: din:MODEL_DIR, prm:MODEL_DIR; language models: lm:CHECKPOINT_DIR)");
 }
 
 std::vector<std::string> parse_policy_list(const std::string& text) {

@@ -25,6 +25,8 @@ struct PolicyContext {
   uint64_t seed = 0;                                 // random
   // The slates to be ranked; the oracle uses them to key the truth by item id.
   const std::vector<Slate>* slates = nullptr;
+  // Where LM policies ("lm:DIR") run: "cpu", "cuda", "cuda:N" or "auto".
+  std::string device = "cpu";
 };
 
 // The names make_policy() accepts, in the order tables list them.
