@@ -224,4 +224,12 @@ void ConfigSection::finish() const {
   }
 }
 
+std::string Config::section_text(const std::string& name) const {
+  const toml::node* node = table_->get(name);
+  if (!node || !node->is_table()) return "";
+  std::ostringstream out;
+  out << toml::json_formatter{*node->as_table()};
+  return out.str();
+}
+
 }  // namespace gr2

@@ -44,6 +44,9 @@ class Config {
 
   const std::string& source() const { return source_; }
 
+  // The table `name` as canonical text ("" when absent), e.g. to fingerprint what a stage reads.
+  std::string section_text(const std::string& name) const;
+
  private:
   friend class ConfigSection;
   std::unique_ptr<ConfigTable> table_;
