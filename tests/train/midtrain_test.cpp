@@ -90,7 +90,14 @@ TEST(MidtrainTasks, LossOnlyOnTargets) {
   ASSERT_EQ(next.tokens.size(), prompt.size() + f.item(11).size());
   EXPECT_TRUE(std::equal(prompt.begin(), prompt.end(), next.tokens.begin()));
   EXPECT_EQ(vocab.decode(prompt), "History:" + vocab.decode(f.item(5)) + vocab.decode(f.item(22)) +
-                                      vocab.decode(f.item(9)) + "\nNext:");
+                                      vocab.decode(f.item(9)));
+  // With a history weight, every history item after the first is a target too.
+  const LmExample dense = f.next_item(history, 11, 3, 0.5f);
+  std::vector<int64_t> dense_targets = f.item(22);
+  dense_targets.insert(dense_targets.end(), f.item(9).begin(), f.item(9).end());
+  dense_targets.insert(dense_targets.end(), f.item(11).begin(), f.item(11).end());
+  EXPECT_EQ(weighted_tokens(dense), dense_targets);
+  EXPECT_DOUBLE_EQ(dense.target_weight(), 0.5 * 10 + 5);
   EXPECT_EQ(vocab.decode(f.item(11)), "<|sid_begin|><s_a_0><s_b_0><s_c_11><|sid_end|>");
 
   const LmExample s2t = f.sid_to_text(21);

@@ -80,12 +80,13 @@ Json run_midtrain(const MidtrainConfig& config, const MidtrainOptions& o) {
     Json report{{"history_len", config.history_len}, {"beam_width", config.beam_width}, {"data", o.data_dir}};
     for (SplitPart part : {SplitPart::Valid, SplitPart::Test}) {
       std::string protocol;
-      std::vector<NextItemCase> cases = next_item_cases(o.data_dir, catalog, part, &protocol);
-      if (part == SplitPart::Test && config.test_users > 0 && static_cast<int64_t>(cases.size()) > config.test_users) {
-        Rng rng(derive_seed(config.train.seed, "midtrain-test-users"));
-        rng.shuffle(cases);
-        cases.resize(static_cast<size_t>(config.test_users));
-      }
+      // Valid: the users of the periodic evaluations; test: a seeded sample of test_users.
+      const std::vector<NextItemCase> cases =
+          part == SplitPart::Valid
+              ? sample_cases(next_item_cases(o.data_dir, catalog, part, &protocol), config.eval_users,
+                             derive_seed(config.train.seed, "midtrain-eval-users"))
+              : sample_cases(next_item_cases(o.data_dir, catalog, part, &protocol), config.test_users,
+                             derive_seed(config.train.seed, "midtrain-test-users"));
       const NextItemMetrics m =
           evaluate_next_item(trainer.model(), format, trie, cases, config.history_len, config.beam_width);
       Json j = m.to_json();

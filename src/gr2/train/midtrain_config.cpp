@@ -28,7 +28,9 @@ MidtrainConfig MidtrainConfig::from_config(const Config& config) {
   }
   require(total > 0, "midtrain: every mix_* weight is 0; give at least one task a positive weight");
   c.history_len = s.get_int_in("history_len", c.history_len, 1, 10000);
+  c.history_weight = s.get_double_in("history_weight", c.history_weight, 0.0, 100.0);
   c.interleave_len = s.get_int_in("interleave_len", c.interleave_len, 1, 10000);
+  c.text_len = s.get_int_in("text_len", c.text_len, 2, 1 << 20);
   c.valid_fraction = s.get_double_in("valid_fraction", c.valid_fraction, 0.0, 0.5);
   c.new_token_noise = s.get_double_in("new_token_noise", c.new_token_noise, 0.0, 1.0);
   c.eval_users = s.get_int_in("eval_users", c.eval_users, 0, INT64_MAX);
@@ -42,7 +44,8 @@ Json MidtrainConfig::to_json() const {
   Json mix_json = Json::object();
   for (size_t i = 0; i < mix.size(); ++i) mix_json[kMidtrainTaskNames[i]] = mix[i];
   return Json{{"train", train.to_json()},       {"mix", mix_json},
-              {"history_len", history_len},     {"interleave_len", interleave_len},
+              {"history_len", history_len},     {"history_weight", history_weight},
+              {"interleave_len", interleave_len}, {"text_len", text_len},
               {"valid_fraction", valid_fraction}, {"new_token_noise", new_token_noise},
               {"eval_users", eval_users},       {"beam_width", beam_width},
               {"test_users", test_users}};

@@ -8,6 +8,7 @@
 
 #include "gr2/core/error.h"
 #include "gr2/core/file_io.h"
+#include "gr2/core/rng.h"
 #include "gr2/data/data_dir.h"
 #include "gr2/data/events.h"
 #include "gr2/rank/prerank/sequences.h"
@@ -71,6 +72,14 @@ sid::SidTable align_sids_to_catalog(const sid::SidTable& table, const Catalog& c
     out.sids.insert(out.sids.end(), s, s + table.levels);
   }
   return out;
+}
+
+std::vector<NextItemCase> sample_cases(std::vector<NextItemCase> cases, int64_t n, uint64_t seed) {
+  if (n <= 0 || n >= static_cast<int64_t>(cases.size())) return cases;
+  Rng rng(seed);
+  rng.shuffle(cases);
+  cases.resize(static_cast<size_t>(n));
+  return cases;
 }
 
 std::vector<NextItemCase> next_item_cases(const std::string& data_dir, const Catalog& catalog, SplitPart part,

@@ -49,4 +49,7 @@ struct NextItemCase {
 std::vector<NextItemCase> next_item_cases(const std::string& data_dir, const Catalog& catalog, SplitPart part,
                                           std::string* protocol = nullptr);
 
+// A seeded random subset of `n` cases (all of them, in file order, when n <= 0 or n >= size).
+std::vector<NextItemCase> sample_cases(std::vector<NextItemCase> cases, int64_t n, uint64_t seed);
+
 }  // namespace gr2::train

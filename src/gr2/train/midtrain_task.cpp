@@ -18,7 +18,7 @@ MidtrainTask::MidtrainTask(const MidtrainFormat& format, const TrainSequences& s
       sequences_(sequences),
       corpus_(std::move(corpus_train)),
       trie_(trie),
-      valid_(std::move(valid_cases)),
+      valid_(sample_cases(std::move(valid_cases), config.eval_users, derive_seed(config.train.seed, "midtrain-eval-users"))),
       config_(config),
       weights_(config.mix.begin(), config.mix.end()) {
   for (size_t u = 0; u < sequences_.items.size(); ++u)
@@ -35,11 +35,6 @@ MidtrainTask::MidtrainTask(const MidtrainFormat& format, const TrainSequences& s
   need(MidtrainTaskKind::SidToText, format_.items() > 0, "the catalog is empty");
   need(MidtrainTaskKind::TextToSid, format_.items() > 0, "the catalog is empty");
   need(MidtrainTaskKind::Text, corpus_.size() >= 2, "the training corpus is empty");
-  if (config_.eval_users > 0 && static_cast<int64_t>(valid_.size()) > config_.eval_users) {
-    Rng rng(derive_seed(config_.train.seed, "midtrain-eval-users"));
-    rng.shuffle(valid_);
-    valid_.resize(static_cast<size_t>(config_.eval_users));
-  }
 }
 
 Rng MidtrainTask::step_rng(int64_t step) const {
@@ -53,7 +48,8 @@ LmExample MidtrainTask::example(MidtrainTaskKind kind, Rng& rng) const {
       const auto [u, i] = positions_[rng.below(positions_.size())];
       const auto& seq = sequences_.items[static_cast<size_t>(u)];
       const std::vector<int32_t> history(seq.begin(), seq.begin() + i);
-      return kind == MidtrainTaskKind::NextItem ? format_.next_item(history, seq[static_cast<size_t>(i)], config_.history_len)
+      return kind == MidtrainTaskKind::NextItem ? format_.next_item(history, seq[static_cast<size_t>(i)], config_.history_len,
+                                                                    static_cast<float>(config_.history_weight))
                                                 : format_.interleaved(history, seq[static_cast<size_t>(i)], config_.interleave_len);
     }
     case MidtrainTaskKind::SidToText:
@@ -61,7 +57,8 @@ LmExample MidtrainTask::example(MidtrainTaskKind kind, Rng& rng) const {
     case MidtrainTaskKind::TextToSid:
       return format_.text_to_sid(static_cast<int32_t>(rng.below(static_cast<uint64_t>(format_.items()))));
     case MidtrainTaskKind::Text: {
-      const int64_t len = std::min<int64_t>(config_.train.seq_len + 1, static_cast<int64_t>(corpus_.size()));
+      const int64_t len =
+          std::min({config_.text_len, config_.train.seq_len + 1, static_cast<int64_t>(corpus_.size())});
       return format_.text(random_window(corpus_, len, rng));
     }
   }

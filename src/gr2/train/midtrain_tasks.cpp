@@ -33,8 +33,7 @@ MidtrainFormat::MidtrainFormat(const lm::Vocabulary& vocab, const Catalog& catal
   require(sids.levels == vocab.sid_levels() && sids.codes == vocab.sid_codes(),
           "midtrain: the SID table's levels x codes differ from the vocabulary's SID tokens");
   history_cue_ = vocab.encode("History:");
-  next_cue_ = vocab.encode("\nNext:");
-  next_word_ = vocab.encode("Next:");
+  next_cue_ = vocab.encode("Next:");
   item_cue_ = vocab.encode("Item");
   colon_ = vocab.encode(":");
   const auto newline = vocab.encode("\n");
@@ -53,13 +52,15 @@ std::vector<int64_t> MidtrainFormat::next_item_prompt(const std::vector<int32_t>
   std::vector<int64_t> p = history_cue_;
   const auto [b, e] = tail(history, n);
   for (size_t i = b; i < e; ++i) p.insert(p.end(), item(history[i]).begin(), item(history[i]).end());
-  p.insert(p.end(), next_cue_.begin(), next_cue_.end());
   return p;
 }
 
-LmExample MidtrainFormat::next_item(const std::vector<int32_t>& history, int32_t target, int64_t n) const {
+LmExample MidtrainFormat::next_item(const std::vector<int32_t>& history, int32_t target, int64_t n,
+                                    float history_weight) const {
   LmExample e;
-  e.add(next_item_prompt(history, n), 0.0f);
+  e.add(history_cue_, 0.0f);
+  const auto [b, en] = tail(history, n);
+  for (size_t i = b; i < en; ++i) e.add(item(history[i]), i == b ? 0.0f : history_weight);
   e.add(item(target), 1.0f);
   return e;
 }
@@ -89,7 +90,7 @@ LmExample MidtrainFormat::interleaved(const std::vector<int32_t>& history, int32
     e.add(item(history[i]), 0.0f);
     e.add(title_tokens_[static_cast<size_t>(history[i])], 0.0f);
   }
-  e.add(next_word_, 0.0f);
+  e.add(next_cue_, 0.0f);
   e.add(item(target), 1.0f);
   return e;
 }

@@ -2,13 +2,15 @@
 // target (weight 1), from catalog items rendered as SID tokens ("<item>" below is
 // <|sid_begin|><s_a_..>...<|sid_end|>). The cues are short plain text; the model is small, so no
 // chat markers.
-//   next_item:    "History:" <item> ... <item> "\nNext:"            -> <item>
+//   next_item:    "History:" <item> ... <item>                      -> <item>
+//                 (history items after the first may carry a loss weight too: history_weight)
 //   sid_to_text:  "Item" <item> ":"                                 -> " Title (Cat > Sub > Leaf)" <|endoftext|>
 //   text_to_sid:  "Find: Title (Cat > Sub > Leaf)\nItem:"           -> <item>
 //   interleaved:  "History:" <item> " Title\n" ... "Next:"          -> <item>
 //   text:         a window of corpus text                           -> every token (loss on all of it)
 // Histories are the newest `n` items, oldest first. next_item_prompt() is the next_item context,
-// the prompt of next-item generation (beam search appends <|sid_begin|> and the SID). Plain C++.
+// the prompt of next-item generation (beam search appends <|sid_begin|> and the SID). The cues and
+// titles are encoded once, so a format is a concatenation of cached token spans. Plain C++.
 #pragma once
 
 #include <cstdint>
@@ -36,7 +38,8 @@ class MidtrainFormat {
   static std::string describe(const Item& item);
 
   std::vector<int64_t> next_item_prompt(const std::vector<int32_t>& history, int64_t n) const;
-  LmExample next_item(const std::vector<int32_t>& history, int32_t target, int64_t n) const;
+  LmExample next_item(const std::vector<int32_t>& history, int32_t target, int64_t n,
+                      float history_weight = 0.0f) const;
   LmExample sid_to_text(int32_t item) const;
   LmExample text_to_sid(int32_t item) const;
   LmExample interleaved(const std::vector<int32_t>& history, int32_t target, int64_t n) const;
@@ -48,7 +51,7 @@ class MidtrainFormat {
   std::vector<std::vector<int64_t>> title_tokens_;  // " Title\n"
   std::vector<std::vector<int64_t>> desc_tokens_;   // " Title (Cat > ...)"
   std::vector<std::vector<int64_t>> find_tokens_;   // "Find: Title (Cat > ...)\nItem:"
-  std::vector<int64_t> history_cue_, next_cue_, next_word_, item_cue_, colon_;
+  std::vector<int64_t> history_cue_, next_cue_, item_cue_, colon_;
 };
 
 }  // namespace gr2::train
