@@ -16,10 +16,12 @@
 #include "gr2/lm/catalog_constraint.h"
 #include "gr2/lm/constraint_mask.h"
 #include "gr2/lm/generator.h"
+#include "gr2/lm/model_checkpoint.h"
 #include "gr2/lm/permutation_constraint.h"
 #include "gr2/lm/qwen3_model.h"
 #include "gr2/lm/sampler.h"
 #include "gr2/lm/sid_trie.h"
+#include "gr2/lm/vocabulary.h"
 #include "test_util.h"
 
 namespace gr2::lm {
@@ -549,6 +551,60 @@ TEST(BeamSearch, NarrowBeamReturnsDistinctCatalogItemsSortedByScore) {
   for (size_t k = 0; k < 3; ++k) EXPECT_EQ(alone[0][k].item, results[1][k].item);
   opt.num_results = 5;
   expect_error([&] { beam_search_items(*m, trie, prompts, kSidBegin, opt); }, "num_results");
+}
+
+// ---- command line ----
+
+TEST(GenerationCli, GeneratesTextAndCatalogItemsFromACheckpoint) {
+  TempDir dir;
+  std::vector<std::string> docs;
+  Rng rng(1);
+  const std::vector<std::string> words = {"the", "cat", "sat", "on", "a", "mat", "and", "dog", "ran", "far"};
+  for (int d = 0; d < 200; ++d) {
+    std::string doc;
+    for (int w = 0; w < 10; ++w) doc += (w ? " " : "") + words[rng.below(words.size())];
+    docs.push_back(doc);
+  }
+  TextTokenizerOptions topt;
+  topt.vocab_size = 300;
+  const Vocabulary vocab = Vocabulary::train(docs, topt).with_sids(3, 8);
+  vocab.save(dir.path("m"));
+  ModelConfig c;
+  c.vocab_size = vocab.size();
+  c.hidden_size = 32;
+  c.intermediate_size = 64;
+  c.num_hidden_layers = 1;
+  c.num_attention_heads = 2;
+  c.num_key_value_heads = 1;
+  c.head_dim = 16;
+  torch::manual_seed(1);
+  Qwen3Lm m(c);
+  save_model(dir.path("m"), m);
+
+  auto r = run_cli("generate --model " + dir.path("m") + " --prompt 'the cat' --max-new-tokens 5 --ids --device cpu");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("ids: ["), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("new tokens"), std::string::npos) << r.output;
+  // The same greedy tokens as the library gives.
+  GenerationOptions opt;
+  opt.max_new_tokens = 5;
+  opt.stop_tokens = {vocab.im_end_id(), vocab.eos_id()};
+  opt.pad_id = vocab.pad_id();
+  const auto expected = generate(*m, std::vector<std::vector<int64_t>>{vocab.encode("the cat")}, opt)[0].tokens;
+  EXPECT_NE(r.output.find("ids: " + Json(expected).dump()), std::string::npos) << r.output;
+
+  dir.write("sids.jsonl", "{\"item_id\": \"x\", \"sid\": [1, 2, 3]}\n{\"item_id\": \"y\", \"sid\": [1, 2, 4]}\n");
+  r = run_cli("generate --model " + dir.path("m") + " --sids " + dir.path("sids.jsonl") +
+              " --prompt 'the dog' --beam 4 --top 2 --device cpu");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("<|sid_begin|><s_a_1><s_b_2><s_c_3><|sid_end|>"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("<|sid_begin|><s_a_1><s_b_2><s_c_4><|sid_end|>"), std::string::npos) << r.output;
+  r = run_cli("generate --model " + dir.path("m") + " --sids " + dir.path("sids.jsonl") + " --prompt x --beam 2 --top 3");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.output.find("--top must be between 1 and --beam"), std::string::npos) << r.output;
+  r = run_cli("generate --model " + dir.path("m"));
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.output.find("give --prompt"), std::string::npos) << r.output;
 }
 
 }  // namespace
