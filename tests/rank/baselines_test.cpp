@@ -97,7 +97,7 @@ TEST(PolicyFactory, BuildsKnownPoliciesAndRejectsOthers) {
   ctx.slates = &slates;
   for (const auto& name : known_policy_names()) EXPECT_EQ(make_policy(name, ctx)->name(), name);
   expect_error([&] { make_policy("bogus", ctx); },
-               "unknown policy 'bogus' (known policies: incoming, random, popularity, oracle, heuristic; trained baselines: din:MODEL_DIR, prm:MODEL_DIR)");
+               "unknown policy 'bogus' (known policies: incoming, random, popularity, oracle, heuristic; trained baselines: din:MODEL_DIR, prm:MODEL_DIR; language models: lm:CHECKPOINT_DIR)");
   PolicyContext empty;
   expect_error([&] { make_policy("oracle", empty); }, "policy 'oracle' needs the true relevance");
   expect_error([&] { make_policy("popularity", empty); }, "events_train.jsonl");
