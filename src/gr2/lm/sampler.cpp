@@ -3,6 +3,7 @@
 
 #include <limits>
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Context.h>
 #include <torch/torch.h>
 
