@@ -218,6 +218,11 @@ TEST(Generation, StopTokensAndLimitsPerRow) {
   for (size_t i : {2u, 4u}) EXPECT_EQ(r[i].tokens, free[i].tokens) << "row " << i;  // unaffected by the others
   EXPECT_EQ(stats.new_tokens, static_cast<int64_t>(r[0].tokens.size() + 3 + 10 + 10));
   EXPECT_EQ(stats.decode_steps, 9);
+  // Dropping finished rows keeps the cached and recomputed paths in step.
+  GenerationOptions uncached = opt;
+  uncached.use_cache = false;
+  auto recomputed = generate(*m, requests, uncached);
+  for (size_t i = 0; i < r.size(); ++i) EXPECT_EQ(recomputed[i].tokens, r[i].tokens) << "row " << i;
   // A shared stop token ends every row at its first occurrence.
   opt.stop_tokens = {free[2].tokens[0]};
   auto shared = generate(*m, prompts, opt);
