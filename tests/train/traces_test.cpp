@@ -358,8 +358,8 @@ TEST(TracesConfig, ReadsTheSectionStrictly) {
   const sid::SidTable sids = test::hand_sids(catalog);
   const prompt::PromptRenderer renderer(catalog, sids);
   TracesConfig k;
-  k.teacher = "checkpoint:/tmp/model";
-  expect_error([&] { make_teacher(k, TeacherInputs{&catalog, nullptr, &renderer}); }, "not available yet");
+  k.teacher = "checkpoint:/nonexistent/gr2-model";
+  expect_error([&] { make_teacher(k, TeacherInputs{&catalog, nullptr, &renderer}); }, "no sids.jsonl");
   k.teacher = "heuristic";
   expect_error([&] { make_teacher(k, TeacherInputs{&catalog, nullptr, &renderer}); }, "training events");
 }

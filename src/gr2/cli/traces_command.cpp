@@ -19,6 +19,7 @@ struct TracesArgs {
   std::string data, sids, out, config, vocab;
   std::vector<std::string> sets;
   std::string teacher, mode;
+  std::string device = "cpu";
   int attempts = 0;
   double temperature = 0;
   int64_t limit = 0, seed = 0;
@@ -43,6 +44,7 @@ void run_traces(const TracesArgs& a, const CLI::App& cmd) {
   options.sids_path = a.sids;
   options.out_path = a.out;
   options.vocab_dir = a.vocab;
+  options.device = a.device;
   options.show_progress = !a.quiet;
   options.run_info = Json{{"config", a.config}};
   const train::TraceRunResult r = train::run_traces_stage(c, options);
@@ -68,7 +70,7 @@ void add_traces_command(CLI::App& app) {
       "best positive, which it must put first and explain; --mode rejection hides it and keeps a trace\n"
       "only when its top-1 is a positive (up to --attempts samples). Teachers: heuristic (the built-in\n"
       "analyst, an offline stand-in for a large teacher LLM), http (an OpenAI-compatible chat server;\n"
-      "traces.http_* keys), checkpoint:DIR (not yet available). Appends to --out and resumes: request\n"
+      "traces.http_* keys), checkpoint:DIR (a local gr2 SFT/RL model, rejection mode only). Appends to --out and resumes: request\n"
       "ids already there are skipped. Writes OUT.report.json. Knobs: the [traces] config section.\n"
       "See docs/traces.md.\n"
       "Example: gr2 traces --data work/data --sids work/sid/sids.jsonl --out work/traces.jsonl --mode rejection");
@@ -85,6 +87,7 @@ void add_traces_command(CLI::App& app) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--seed", a->seed, "Seed (traces.seed)")->check(CLI::NonNegativeNumber);
   cmd->add_option("--batch", a->batch, "Slates per teacher batch (traces.batch; default 64)")->check(CLI::Range(1, 1 << 20));
+  cmd->add_option("--device", a->device, "Device of the checkpoint teacher: auto, cpu, cuda or cuda:N")->capture_default_str();
   cmd->add_option("--vocab", a->vocab, "Vocabulary directory ('gr2 vocab train'): report exact reasoning lengths in tokens");
   cmd->add_option("--config", a->config, "TOML config; only its [traces] section is read")->check(CLI::ExistingFile);
   cmd->add_option("--set", a->sets, "Override a knob: --set traces.http_model=qwen3-32b (repeatable)");

@@ -208,27 +208,9 @@ TeacherTrace HttpTeacher::post(const TeachRequest& t, const std::string& body) c
     trace.info["reply"] = assistant.substr(0, kReplyKept);
     return trace;
   }
-  if (options_.check_citations) {
-    const prompt::CandidateSids candidates = renderer_->candidate_sids(*t.request);
-    std::unordered_set<std::string> shown(candidates.begin(), candidates.end());
-    const auto& history = t.request->history;
-    const size_t n = std::min(history.size(), static_cast<size_t>(renderer_->options().max_history));
-    for (size_t i = history.size() - n; i < history.size(); ++i) shown.insert(renderer_->item_sid(history[i]));
-    for (const std::string& sid : prompt::cited_sids(parsed.reasoning)) {
-      if (!shown.count(sid)) {
-        trace.failure = "bad_citation";
-        trace.message = "the reasoning cites " + sid + ", which is not an item of the prompt";
-        break;
-      }
-    }
-    if (trace.failure.empty() && prompt::cited_candidates(parsed.reasoning, candidates).empty()) {
-      trace.failure = "no_citation";
-      trace.message = "the reasoning cites no candidate by SID";
-    }
-    if (!trace.failure.empty()) {
-      trace.info["reply"] = assistant.substr(0, kReplyKept);
-      return trace;
-    }
+  if (options_.check_citations && !check_citations(parsed.reasoning, *t.request, *renderer_, trace)) {
+    trace.info["reply"] = assistant.substr(0, kReplyKept);
+    return trace;
   }
   trace.valid = true;
   trace.order = parsed.order;

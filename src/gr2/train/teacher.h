@@ -15,6 +15,10 @@
 #include "gr2/core/jsonl.h"
 #include "gr2/rank/policy.h"
 
+namespace gr2::prompt {
+class PromptRenderer;
+}
+
 namespace gr2::train {
 
 // Targeted: the teacher is shown the target (the positive with the highest label) and must place it
@@ -50,6 +54,13 @@ struct TeacherTrace {
 // The candidate targeted mode explains: the one with the highest label, if that label is > 0; among
 // equal labels the earliest in the incoming order. -1 when no label is positive.
 int target_candidate(const std::vector<int>& labels);
+
+// The citation check of model-written traces (http and checkpoint teachers): the reasoning must cite
+// at least one candidate by SID, and every SID it cites must be an item of the prompt (a candidate or
+// one of the last renderer.options().max_history history items). Returns true when it passes;
+// otherwise fills trace.failure ("no_citation", "bad_citation") and trace.message and returns false.
+bool check_citations(const std::string& reasoning, const RankRequest& request, const prompt::PromptRenderer& renderer,
+                     TeacherTrace& trace);
 
 // The seed of one attempt at one request: a function of (seed, request_id, attempt) only.
 uint64_t attempt_seed(uint64_t seed, const std::string& request_id, int attempt);

@@ -1,6 +1,8 @@
 // The [traces] section and the teacher factory (see traces_config.h).
 #include "gr2/train/traces_config.h"
 
+#include "gr2/train/checkpoint_teacher.h"
+
 #include <cmath>
 #include <limits>
 
@@ -75,9 +77,16 @@ std::unique_ptr<Teacher> make_teacher(const TracesConfig& config, const TeacherI
     return std::make_unique<HttpTeacher>(*inputs.renderer, o);
   }
   // checkpoint:DIR
-  throw Error("teacher '" + config.teacher +
-              "': the checkpoint teacher (a local gr2 model sampled in-process) is not available yet; use "
-              "heuristic or http (docs/traces.md)");
+  require(config.mode == "rejection",
+          "teacher '" + config.teacher + "': the checkpoint teacher supports --mode rejection only (its prompt has no "
+          "place for the label); use the heuristic or http teacher for targeted traces");
+  CheckpointTeacherOptions o;
+  o.dir = config.teacher.substr(std::string("checkpoint:").size());
+  o.device = inputs.device;
+  o.temperature = config.temperature;
+  o.seed = config.seed;
+  o.batch_size = config.batch;
+  return std::make_unique<CheckpointTeacher>(*inputs.catalog, *inputs.renderer, o);
 }
 
 }  // namespace gr2::train

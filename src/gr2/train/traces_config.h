@@ -61,13 +61,14 @@ struct TeacherInputs {
   const Catalog* catalog = nullptr;
   const std::vector<Event>* train_events = nullptr;  // heuristic
   const prompt::PromptRenderer* renderer = nullptr;
+  std::string device = "cpu";  // checkpoint teacher: auto, cpu, cuda, cuda:N
 };
 
 // True when the teacher `spec` ("heuristic", "http", "checkpoint:DIR") needs the training events.
 bool teacher_needs_train_events(const std::string& spec);
 
 // Builds the teacher config.teacher names. Throws Error for an unknown name (listing the known
-// ones) and, for now, for "checkpoint:DIR" (not yet available; docs/traces.md).
+// ones), and for "checkpoint:DIR" in targeted mode or with an unusable checkpoint.
 std::unique_ptr<Teacher> make_teacher(const TracesConfig& config, const TeacherInputs& inputs);
 
 }  // namespace gr2::train

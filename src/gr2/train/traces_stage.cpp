@@ -27,6 +27,7 @@ TraceRunResult run_traces_stage(const TracesConfig& config, const TracesStageOpt
   inputs.catalog = &catalog;
   inputs.train_events = &train_events;
   inputs.renderer = &renderer;
+  inputs.device = options.device;
   std::unique_ptr<Teacher> teacher = make_teacher(config, inputs);
 
   TraceRunOptions run;

@@ -15,6 +15,7 @@ struct TracesStageOptions {
   std::string sids_path;   // sids.jsonl
   std::string out_path;    // the traces file (appended to / resumed)
   std::string vocab_dir;   // optional: a vocabulary for exact reasoning lengths in the report
+  std::string device = "cpu";  // the checkpoint teacher's device
   bool show_progress = true;
   Json run_info = Json::object();  // extra provenance for the report
 };
