@@ -55,7 +55,7 @@ void add_demo_command(CLI::App& app) {
       "config), ending with the report of every policy on the test slates (also in WORK/eval/report.md,\n"
       ".json, .svg). Rerunning skips the stages that are current.\n"
       "Example: gr2 demo --config configs/demo.toml --work work/demo");
-  cmd->add_option("--config", o->config_path, "TOML config (default: the built-in defaults = configs/demo.toml)")
+  cmd->add_option("--config", o->config_path, "TOML config (default: the built-in defaults of every section; make demo passes configs/demo.toml)")
       ->check(CLI::ExistingFile);
   add_options(*cmd, *o);
   cmd->callback([o] { run_and_print(*o, "demo"); });

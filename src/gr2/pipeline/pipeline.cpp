@@ -36,6 +36,7 @@
 #include "gr2/train/sft.h"
 #include "gr2/train/trace_generation.h"
 #include "gr2/train/traces_config.h"
+#include "gr2/train/traces_stage.h"
 
 namespace gr2::pipeline {
 namespace {
@@ -164,30 +165,15 @@ std::string sections_text(const Config& config, const std::vector<std::string>& 
 
 // Traces of one mode into `out` with the [traces] teacher.
 void make_traces(const Config& config, const std::string& data_dir, const std::string& sids_path,
-                 const std::string& mode, const std::string& out) {
+                 const std::string& mode, const std::string& out, const std::string& device) {
   train::TracesConfig c = train::TracesConfig::from_config(config);
   c.mode = mode;
-  c.validate();
-  const DataDir dir{data_dir};
-  const Catalog catalog = Catalog::read_jsonl(dir.catalog());
-  const sid::SidTable sids = sid::read_sids_jsonl(sids_path);
-  const std::vector<Slate> slates = read_slates(dir.slates(SplitPart::Train), &catalog);
-  std::vector<Event> train_events;
-  if (train::teacher_needs_train_events(c.teacher)) train_events = read_events(dir.train_events(), &catalog);
-  const prompt::PromptRenderer renderer(catalog, sids, c.prompt_options());
-  train::TeacherInputs inputs;
-  inputs.catalog = &catalog;
-  inputs.train_events = &train_events;
-  inputs.renderer = &renderer;
-  auto teacher = train::make_teacher(c, inputs);
-  train::TraceRunOptions options;
-  options.mode = train::parse_teach_mode(c.mode);
-  options.attempts = c.attempts;
-  options.limit = c.limit;
-  options.batch = c.batch;
-  options.temperature = c.temperature;
-  options.run_info = Json{{"data", data_dir}, {"sids", sids_path}, {"seed", c.seed}, {"max_history", c.max_history}};
-  const auto r = train::generate_traces(*teacher, slates, out, options);
+  train::TracesStageOptions options;
+  options.data_dir = data_dir;
+  options.sids_path = sids_path;
+  options.out_path = out;
+  options.device = device;
+  const auto r = train::run_traces_stage(c, options);
   std::cerr << r.report.format();
 }
 
@@ -195,7 +181,9 @@ void make_traces(const Config& config, const std::string& data_dir, const std::s
 
 const std::vector<std::string>& pipeline_sections() {
   static const std::vector<std::string> sections{"pipeline", "synth", "sid", "vocab", "model", "pretrain", "midtrain",
-                                                 "traces", "sft", "rl", "baseline", "eval"};
+                                                 "traces", "sft", "rl", "baseline", "eval",
+                                                 // read by `gr2 prerank` only: a dataset's config may hold it
+                                                 "prerank"};
   return sections;
 }
 
@@ -299,8 +287,8 @@ PipelineResult run_pipeline(const PipelineOptions& options) {
   stages.run("traces", sections_text(config, {"traces"}), {"data", "sid"}, {traces_dir}, [&](bool) {
     make_directories(traces_dir);
     for (const std::string& f : {targeted, rejection}) std::filesystem::remove(f);
-    if (settings.sft_targeted) make_traces(config, data_dir, sids_path, "targeted", targeted);
-    make_traces(config, data_dir, sids_path, "rejection", rejection);
+    if (settings.sft_targeted) make_traces(config, data_dir, sids_path, "targeted", targeted, options.device);
+    make_traces(config, data_dir, sids_path, "rejection", rejection, options.device);
   });
 
   // sft

@@ -31,7 +31,8 @@ struct PipelineResult {
 // line per stage to stderr. Throws Error for bad configs or inputs.
 PipelineResult run_pipeline(const PipelineOptions& options);
 
-// The config sections the pipeline reads (a config with any other top-level table is refused).
+// The config sections the pipeline accepts ([prerank] is accepted and ignored, so a dataset keeps one
+// config file); a config with any other top-level table is refused.
 const std::vector<std::string>& pipeline_sections();
 
 }  // namespace gr2::pipeline
