@@ -24,14 +24,14 @@ AutocastGuard::AutocastGuard(bool enabled) : enabled_(enabled) {
 #if TORCH_VERSION_MAJOR >= 2
   if (!enabled_) return;
 #ifdef GR2_AUTOCAST_BY_DEVICE
-  previous_ = at::autocast::is_autocast_enabled(at::kCUDA);
-  previous_dtype_ = at::autocast::get_autocast_dtype(at::kCUDA);
-  at::autocast::set_autocast_dtype(at::kCUDA, at::kBFloat16);
-  at::autocast::set_autocast_enabled(at::kCUDA, true);
+  previous_ = at::autocast::is_autocast_enabled(c10::DeviceType::CUDA);
+  previous_dtype_ = at::autocast::get_autocast_dtype(c10::DeviceType::CUDA);
+  at::autocast::set_autocast_dtype(c10::DeviceType::CUDA, c10::ScalarType::BFloat16);
+  at::autocast::set_autocast_enabled(c10::DeviceType::CUDA, true);
 #else
   previous_ = at::autocast::is_enabled();
   previous_dtype_ = at::autocast::get_autocast_gpu_dtype();
-  at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
+  at::autocast::set_autocast_gpu_dtype(c10::ScalarType::BFloat16);
   at::autocast::set_enabled(true);
 #endif
 #else
@@ -43,8 +43,8 @@ AutocastGuard::~AutocastGuard() {
 #if TORCH_VERSION_MAJOR >= 2
   if (!enabled_) return;
 #ifdef GR2_AUTOCAST_BY_DEVICE
-  at::autocast::set_autocast_enabled(at::kCUDA, previous_);
-  at::autocast::set_autocast_dtype(at::kCUDA, previous_dtype_);
+  at::autocast::set_autocast_enabled(c10::DeviceType::CUDA, previous_);
+  at::autocast::set_autocast_dtype(c10::DeviceType::CUDA, previous_dtype_);
 #else
   at::autocast::set_enabled(previous_);
   at::autocast::set_autocast_gpu_dtype(previous_dtype_);
