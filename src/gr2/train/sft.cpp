@@ -119,7 +119,7 @@ Json run_sft(const SftConfig& config, const SftOptions& options) {
   for (auto& s : read_slates(data.slates(SplitPart::Train), &catalog)) slates.emplace(s.request_id, std::move(s));
 
   std::vector<LmExample> train, valid;
-  int64_t traces = 0, accepted = 0, longest = 0;
+  int64_t traces = 0, accepted = 0, longest = 0, truncated = 0;
   JsonlReader reader(options.traces_path);
   Json record;
   while (reader.next(record)) {
@@ -138,21 +138,25 @@ Json run_sft(const SftConfig& config, const SftOptions& options) {
     if (!ex.reasoning_part.empty()) e.add(vocab.encode(ex.reasoning_part), static_cast<float>(config.reasoning_weight));
     e.add(vocab.encode(ex.answer_part), static_cast<float>(config.answer_weight));
     longest = std::max(longest, e.size());
+    truncated += e.size() > config.train.seq_len + 1;
     ++accepted;
     const bool held_out = (derive_seed(config.train.seed, id) % 10000) < static_cast<uint64_t>(config.valid_share * 10000);
     (held_out ? valid : train).push_back(std::move(e));
   }
   if (train.empty()) throw Error(options.traces_path + ": no accepted traces to train on");
-  if (longest > config.train.seq_len + 1)
-    std::cerr << "gr2 sft: warning: the longest example has " << longest << " tokens; [sft] seq_len = "
-              << config.train.seq_len << " keeps the last " << config.train.seq_len + 1 << " (prompts lose their start)\n";
+  if (truncated > 0)
+    std::cerr << "gr2 sft: warning: " << truncated << " of " << accepted << " examples are longer than [sft] seq_len + 1 = "
+              << config.train.seq_len + 1 << " tokens (the longest has " << longest
+              << "); they keep their last tokens, so their prompts lose the start (system line, then history): "
+                 "raise seq_len to "
+              << longest - 1 << " or shorten the prompt (max_history, title_chars)\n";
 
   const auto device = resolve_device(options.device);
   auto model = lm::load_model(options.init_dir, device);
   model->train();
   const Json description{{"stage", "sft"},          {"traces", options.traces_path}, {"traces_read", traces},
                          {"accepted", accepted},    {"train_examples", train.size()}, {"valid_examples", valid.size()},
-                         {"longest_tokens", longest}, {"config", config.to_json()}};
+                         {"longest_tokens", longest}, {"truncated_examples", truncated}, {"config", config.to_json()}};
   SftTask task(std::move(train), std::move(valid), config.train.batch_size, config.train.seq_len, vocab.pad_id(),
                config.train.seed, description);
   TrainerOptions topt;
