@@ -183,7 +183,8 @@ Json train_legacy(const LegacyConfig& c, const LegacyTrainOptions& o) {
       loss.backward();
       optimizer.step();
       sum += loss.item<double>();
-      progress.update(++steps, {{"loss", sum / static_cast<double>(steps)}});
+      ++steps;  // before the mean: argument evaluation order is unspecified
+      progress.update(steps, {{"loss", sum / static_cast<double>(steps)}});
     }
     const double mean = sum / static_cast<double>(std::max<int64_t>(1, steps));
     progress.finish({{"loss", mean}});
