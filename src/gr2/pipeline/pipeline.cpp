@@ -273,12 +273,14 @@ PipelineResult run_pipeline(const PipelineOptions& options) {
     o.device = device;
     o.resume = resume;
     train::run_midtrain(midtrain_config, o);
-    // The mid-trained model as a re-ranker answering directly (no think block).
     write_file_atomic(join_path(midtrain_dir, "sids.jsonl"), read_file(sids_path));
-    lm::update_gr2_json(midtrain_dir, "reranker",
-                        Json{{"think", false}, {"max_history", sft_config.max_history},
-                             {"title_chars", sft_config.title_chars}, {"constrained", true}});
   });
+  // The mid-trained model as a re-ranker answering directly (no think block), reading prompts as
+  // the [sft] section renders them. Written on every run, not inside the midtrain stage: [sft] is
+  // not part of that stage's fingerprint, so a skipped stage would keep stale prompt settings.
+  lm::update_gr2_json(midtrain_dir, "reranker",
+                      Json{{"think", false}, {"max_history", sft_config.max_history},
+                           {"title_chars", sft_config.title_chars}, {"constrained", true}});
 
   // traces
   const std::string traces_dir = path("traces");
