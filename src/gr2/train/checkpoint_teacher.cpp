@@ -68,11 +68,9 @@ std::vector<TeacherTrace> CheckpointTeacher::teach_batch(const std::vector<Teach
     if (!r.parsed.valid()) {
       trace.failure = prompt::failure_name(r.parsed.failure);
       trace.message = r.parsed.message;
-      trace.info["reply"] = r.text.substr(0, 2000);
-      continue;
     }
-    if (!check_citations(r.parsed.reasoning, *requests[i].request, renderer_, trace)) {
-      trace.info["reply"] = r.text.substr(0, 2000);
+    if (!r.parsed.valid() || !check_citations(r.parsed.reasoning, *requests[i].request, renderer_, trace)) {
+      trace.info["reply"] = r.text.substr(0, kFailedReplyKeptBytes);
       continue;
     }
     trace.valid = true;

@@ -21,8 +21,6 @@
 namespace gr2::train {
 namespace {
 
-constexpr size_t kReplyKept = 4000;  // bytes of a failed reply kept in the trace's info
-
 std::string snippet(const std::string& text, size_t n = 300) {
   return text.size() <= n ? text : text.substr(0, n) + "...";
 }
@@ -174,7 +172,7 @@ TeacherTrace HttpTeacher::post(const TeachRequest& t, const std::string& body) c
   } catch (const std::exception&) {
     trace.failure = "bad_reply";
     trace.message = "the reply is not JSON: " + snippet(reply_body);
-    trace.info["reply"] = reply_body.substr(0, kReplyKept);
+    trace.info["reply"] = reply_body.substr(0, kFailedReplyKeptBytes);
     return trace;
   }
   const Json* message = nullptr;
@@ -194,7 +192,7 @@ TeacherTrace HttpTeacher::post(const TeachRequest& t, const std::string& body) c
   if (!message || !message->contains("content") || !((*message)["content"].is_string() || (*message)["content"].is_null())) {
     trace.failure = "bad_reply";
     trace.message = "the reply has no choices[0].message.content: " + snippet(reply_body);
-    trace.info["reply"] = reply_body.substr(0, kReplyKept);
+    trace.info["reply"] = reply_body.substr(0, kFailedReplyKeptBytes);
     return trace;
   }
   const std::string content = text_field("content");
@@ -205,11 +203,11 @@ TeacherTrace HttpTeacher::post(const TeachRequest& t, const std::string& body) c
   if (!parsed.valid()) {
     trace.failure = prompt::failure_name(parsed.failure);
     trace.message = parsed.message;
-    trace.info["reply"] = assistant.substr(0, kReplyKept);
+    trace.info["reply"] = assistant.substr(0, kFailedReplyKeptBytes);
     return trace;
   }
   if (options_.check_citations && !check_citations(parsed.reasoning, *t.request, *renderer_, trace)) {
-    trace.info["reply"] = assistant.substr(0, kReplyKept);
+    trace.info["reply"] = assistant.substr(0, kFailedReplyKeptBytes);
     return trace;
   }
   trace.valid = true;

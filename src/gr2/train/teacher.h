@@ -8,6 +8,7 @@
 // so a trace does not depend on the batch it was computed in, nor on the order of requests.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -27,6 +28,9 @@ namespace gr2::train {
 enum class TeachMode { Targeted, Rejection };
 std::string teach_mode_name(TeachMode mode);          // "targeted", "rejection"
 TeachMode parse_teach_mode(const std::string& name);  // throws Error for another name
+
+// Bytes of a failed attempt's reply kept in its trace's info["reply"] (for the log, not for training).
+constexpr size_t kFailedReplyKeptBytes = 4000;
 
 // One attempt asked of a teacher.
 struct TeachRequest {
