@@ -39,6 +39,21 @@ torch::Tensor nucleus(const torch::Tensor& sorted_logits, double top_p) {
 
 }  // namespace
 
+torch::Tensor sampling_log_probs(const torch::Tensor& raw_logits, const SamplingOptions& options) {
+  auto logits = raw_logits.to(torch::kFloat);  // [B, V]
+  if (options.greedy()) return torch::log_softmax(logits, -1);
+  logits = logits / options.temperature;
+  const int64_t V = logits.size(1);
+  const bool use_top_k = options.top_k > 0 && options.top_k < V;
+  const bool use_top_p = options.top_p < 1.0;
+  if (!use_top_k && !use_top_p) return torch::log_softmax(logits, -1);
+  auto sorted = use_top_k ? logits.topk(options.top_k, -1, /*largest=*/true, /*sorted=*/true)
+                          : logits.sort(-1, /*descending=*/true);
+  auto values = std::get<0>(sorted), indices = std::get<1>(sorted);  // [B, K]
+  if (use_top_p) values = nucleus(values, options.top_p);
+  return torch::full_like(logits, kNegInf).scatter(1, indices, torch::log_softmax(values, -1));
+}
+
 Sampler::Sampler(const SamplingOptions& options, torch::Device device)
     : options_(options), generator_(make_generator(device, options.seed)) {
   options_.validate();

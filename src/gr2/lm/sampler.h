@@ -33,6 +33,13 @@ struct SampledTokens {
 // same sequence of calls give the same tokens. On CPU it draws from a CPU generator; on CUDA from a
 // clone of the device's default CUDA generator reseeded with `seed` (sampling stays on the GPU, no
 // [B, V] transfer; CPU and CUDA streams differ, each is reproducible on its own device).
+// Log-probabilities [B, V] (float32) of the distribution Sampler::sample draws from for `logits`
+// [B, V] (already masked: -inf = forbidden): greedy -> log_softmax(logits); otherwise logits /
+// temperature, then top-k and top-p (nucleus, as in sample) with the rest at -inf, renormalised.
+// Differentiable w.r.t. logits (the top-k/top-p selection itself is not): RL takes its importance
+// ratios under exactly this distribution.
+torch::Tensor sampling_log_probs(const torch::Tensor& logits, const SamplingOptions& options);
+
 class Sampler {
  public:
   Sampler(const SamplingOptions& options, torch::Device device);

@@ -8,6 +8,7 @@
 #include <map>
 
 #include "gr2/core/config.h"
+#include "gr2/core/cpu_threads.h"
 #include "gr2/core/device.h"
 #include "gr2/core/error.h"
 #include "gr2/core/file_io.h"
@@ -60,7 +61,9 @@ struct PipelineSettings {
   std::string legacy = "prm";  // legacy re-ranker trained for the table: "din", "prm" or "" (none)
   std::string rl_init = "sft_rejection";  // which SFT policy RL starts from
   bool naive_rl = true;        // also run RL with the naive (unconditional) reward
-  bool sft_targeted = true;    // also run SFT on targeted traces
+  bool sft_targeted = true;    // run SFT on targeted traces (label shown to the teacher)
+  bool sft_rejection = true;   // run SFT on rejection-sampled traces (label hidden, checked after)
+  int64_t threads = 0;         // CPU threads of every stage (LibTorch and BLAS); 0 = LibTorch's default
 
   static PipelineSettings from_config(const Config& config) {
     ConfigSection s = config.section("pipeline");
@@ -71,12 +74,16 @@ struct PipelineSettings {
     p.rl_init = s.get_string("rl_init", p.rl_init);
     p.naive_rl = s.get_bool("naive_rl", p.naive_rl);
     p.sft_targeted = s.get_bool("sft_targeted", p.sft_targeted);
+    p.sft_rejection = s.get_bool("sft_rejection", p.sft_rejection);
+    p.threads = s.get_int_in("threads", p.threads, 0, 1024);
     s.finish();
     if (!p.legacy.empty() && p.legacy != "din" && p.legacy != "prm")
       throw Error("[pipeline] legacy must be \"din\", \"prm\" or \"\", got \"" + p.legacy + "\"");
     if (p.rl_init != "sft_rejection" && p.rl_init != "sft_targeted")
       throw Error("[pipeline] rl_init must be \"sft_rejection\" or \"sft_targeted\"");
     if (p.rl_init == "sft_targeted" && !p.sft_targeted) throw Error("[pipeline] rl_init = \"sft_targeted\" needs sft_targeted = true");
+    if (p.rl_init == "sft_rejection" && !p.sft_rejection)
+      throw Error("[pipeline] rl_init = \"sft_rejection\" needs sft_rejection = true");
     return p;
   }
 };
@@ -286,11 +293,13 @@ PipelineResult run_pipeline(const PipelineOptions& options) {
   const std::string traces_dir = path("traces");
   const std::string targeted = join_path(traces_dir, "targeted.jsonl");
   const std::string rejection = join_path(traces_dir, "rejection.jsonl");
-  stages.run("traces", sections_text(config, {"traces"}), {"data", "sid"}, {traces_dir}, [&](bool) {
+  const std::string trace_kinds = std::string(settings.sft_targeted ? " targeted" : "") +
+                                  (settings.sft_rejection ? " rejection" : "");
+  stages.run("traces", sections_text(config, {"traces"}) + trace_kinds, {"data", "sid"}, {traces_dir}, [&](bool) {
     make_directories(traces_dir);
     for (const std::string& f : {targeted, rejection}) std::filesystem::remove(f);
     if (settings.sft_targeted) make_traces(config, data_dir, sids_path, "targeted", targeted, options.device);
-    make_traces(config, data_dir, sids_path, "rejection", rejection, options.device);
+    if (settings.sft_rejection) make_traces(config, data_dir, sids_path, "rejection", rejection, options.device);
   });
 
   // sft
@@ -308,7 +317,7 @@ PipelineResult run_pipeline(const PipelineOptions& options) {
     });
   };
   if (settings.sft_targeted) sft_stage("sft_targeted", targeted);
-  sft_stage("sft_rejection", rejection);
+  if (settings.sft_rejection) sft_stage("sft_rejection", rejection);
 
   // rl
   auto rl_stage = [&](const std::string& name, bool conditional) {
@@ -349,7 +358,7 @@ PipelineResult run_pipeline(const PipelineOptions& options) {
   if (!settings.legacy.empty()) policies.push_back(settings.legacy + ":" + legacy_dir);
   policies.push_back("lm:" + midtrain_dir);
   if (settings.sft_targeted) policies.push_back("lm:" + path("sft_targeted"));
-  policies.push_back("lm:" + path("sft_rejection"));
+  if (settings.sft_rejection) policies.push_back("lm:" + path("sft_rejection"));
   if (settings.naive_rl) policies.push_back("lm:" + path("rl_naive"));
   policies.push_back("lm:" + path("rl_conditional"));
 

@@ -74,13 +74,38 @@ std::vector<int64_t> LmReranker::prompt_tokens(const RankRequest& request) const
   return vocabulary_.encode(renderer_->render_prompt(request));
 }
 
+std::vector<std::vector<int64_t>> LmReranker::candidate_tokens(const RankRequest& request) const {
+  std::vector<std::vector<int64_t>> candidates;
+  for (const auto& spelling : renderer_->candidate_sids(request)) candidates.push_back(vocabulary_.encode(spelling));
+  return candidates;
+}
+
+int64_t LmReranker::max_answer_tokens(const RankRequest& request) const {
+  // K SIDs, the end token, and the think block (its tokens, </think> and the newline after it).
+  int64_t answer_len = 1;
+  for (const auto& c : candidate_tokens(request)) answer_len += static_cast<int64_t>(c.size());
+  return answer_len + (options_.prompt.think ? options_.max_think_tokens + 1 + static_cast<int64_t>(newline_.size()) : 0);
+}
+
+std::unique_ptr<lm::LogitConstraint> LmReranker::answer_constraint(const RankRequest& request) const {
+  if (!options_.constrained) return nullptr;
+  lm::PermutationFormat format;
+  format.end = {vocabulary_.im_end_id()};
+  format.think = options_.prompt.think;
+  format.think_end = vocabulary_.think_end_id();
+  format.max_think_tokens = options_.max_think_tokens;
+  format.after_think = newline_;
+  format.banned_in_think = {vocabulary_.im_end_id(), vocabulary_.eos_id(), vocabulary_.im_start_id(),
+                            vocabulary_.think_begin_id()};
+  return std::make_unique<lm::PermutationConstraint>(candidate_tokens(request), format);
+}
+
 std::vector<LmRollout> LmReranker::rollout(const std::vector<RankRequest>& requests, int samples, uint64_t seed) {
   if (samples < 1) throw Error("rollout: samples must be >= 1");
   std::vector<LmRollout> out(requests.size() * static_cast<size_t>(samples));
   const int64_t think_end = vocabulary_.think_end_id();
   const int64_t im_end = vocabulary_.im_end_id();
 
-  // Upper bound of an answer: K SIDs of (levels + 2) tokens, the end token, and the think block.
   lm::GenerationOptions gen;
   gen.pad_id = vocabulary_.pad_id();
   gen.stop_tokens = {im_end, vocabulary_.eos_id()};
@@ -96,6 +121,7 @@ std::vector<LmRollout> LmReranker::rollout(const std::vector<RankRequest>& reque
       LmRollout& r = out[slots[i]];
       r.prompt_tokens = std::move(batch[i].prompt);
       r.tokens = std::move(results[i].tokens);
+      r.token_log_probs = std::move(results[i].token_log_probs);
       r.text = vocabulary_.decode(r.tokens);
       const RankRequest& request = requests[slots[i] / static_cast<size_t>(samples)];
       r.parsed = renderer_->parse(r.text, request);
@@ -116,25 +142,12 @@ std::vector<LmRollout> LmReranker::rollout(const std::vector<RankRequest>& reque
   for (size_t i = 0; i < requests.size(); ++i) {
     const RankRequest& request = requests[i];
     const std::vector<int64_t> prompt = prompt_tokens(request);
-    // Candidate token sequences, in incoming order.
-    std::vector<std::vector<int64_t>> candidates;
-    for (const auto& spelling : renderer_->candidate_sids(request)) candidates.push_back(vocabulary_.encode(spelling));
-    int64_t answer_len = 1;
-    for (const auto& c : candidates) answer_len += static_cast<int64_t>(c.size());
+    const int64_t max_new = max_answer_tokens(request);
     for (int s = 0; s < samples; ++s) {
       lm::GenerationRequest g;
       g.prompt = prompt;
-      g.max_new_tokens = answer_len + (options_.prompt.think ? options_.max_think_tokens + 1 + static_cast<int64_t>(newline_.size()) : 0);
-      if (options_.constrained) {
-        lm::PermutationFormat format;
-        format.end = {im_end};
-        format.think = options_.prompt.think;
-        format.think_end = think_end;
-        format.max_think_tokens = options_.max_think_tokens;
-        format.after_think = newline_;
-        format.banned_in_think = {im_end, vocabulary_.eos_id(), vocabulary_.im_start_id(), vocabulary_.think_begin_id()};
-        g.constraint = std::make_shared<lm::PermutationConstraint>(candidates, format);
-      }
+      g.max_new_tokens = max_new;
+      g.constraint = answer_constraint(request);
       batch.push_back(std::move(g));
       slots.push_back(i * static_cast<size_t>(samples) + static_cast<size_t>(s));
       if (static_cast<int64_t>(batch.size()) >= options_.batch_size) flush(splitmix64(seed ^ splitmix64(batch_index++)));

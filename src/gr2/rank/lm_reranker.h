@@ -13,6 +13,7 @@
 #include <torch/types.h>
 
 #include "gr2/data/catalog.h"
+#include "gr2/lm/logit_constraint.h"
 #include "gr2/lm/qwen3_model.h"
 #include "gr2/lm/sampler.h"
 #include "gr2/lm/vocabulary.h"
@@ -39,6 +40,8 @@ struct LmRerankerOptions {
 struct LmRollout {
   std::vector<int64_t> prompt_tokens;
   std::vector<int64_t> tokens;      // generated tokens (the assistant turn)
+  std::vector<float> token_log_probs;  // [tokens.size()]: log-prob of each under the distribution it
+                                       // was sampled from (mask, temperature, top-p; lm/sampler.h)
   std::string text;                 // decoded assistant turn
   prompt::ParsedAnswer parsed;      // strict parse of `text`
   int64_t think_tokens = 0;         // tokens before </think> (0 without think)
@@ -59,6 +62,13 @@ class LmReranker {
   // Token ids of the prompt for `request` (what rollout() feeds the model).
   std::vector<int64_t> prompt_tokens(const RankRequest& request) const;
 
+  // A fresh copy of the constraint rollout() applies to `request`'s answer (a permutation of its
+  // candidates, after a capped think block when options().prompt.think), or nullptr when
+  // options().constrained is false. RL replays it over a rollout (lm/constraint_replay.h).
+  std::unique_ptr<lm::LogitConstraint> answer_constraint(const RankRequest& request) const;
+  // The most tokens an answer to `request` can have (think cap included): rollout()'s max_new_tokens.
+  int64_t max_answer_tokens(const RankRequest& request) const;
+
   lm::Qwen3Lm& model() { return model_; }
   const lm::Vocabulary& vocabulary() const { return vocabulary_; }
   const sid::SidTable& sids() const { return sids_; }
@@ -78,6 +88,9 @@ class LmReranker {
   LmRerankerOptions options_;
   std::unique_ptr<prompt::PromptRenderer> renderer_;
   std::vector<int64_t> newline_;  // ids of "\n"
+
+  // The candidates' SID token sequences, in incoming order.
+  std::vector<std::vector<int64_t>> candidate_tokens(const RankRequest& request) const;
 };
 
 // "lm:DIR" policy names.

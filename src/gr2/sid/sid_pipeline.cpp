@@ -11,6 +11,7 @@
 #include <thread>
 #include <unordered_set>
 
+#include "gr2/core/cpu_threads.h"
 #include "gr2/core/device.h"
 #include "gr2/core/error.h"
 #include "gr2/core/file_io.h"
@@ -103,7 +104,7 @@ class SidSet {
 
 int set_threads(int n) {
   if (n == 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  if (n > 0) at::set_num_threads(n);
+  if (n > 0) set_cpu_threads(n);
   return at::get_num_threads();
 }
 

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <iostream>
 
+#include "gr2/core/cpu_threads.h"
 #include "gr2/core/config.h"
 #include "gr2/core/device.h"
 #include "gr2/core/error.h"
@@ -24,53 +25,13 @@
 #include "gr2/train/dynamic_sampling.h"
 #include "gr2/train/epoch_order.h"
 #include "gr2/train/lr_schedule.h"
+#include "gr2/train/rollout_log_probs.h"
 #include "gr2/train/sft.h"
 #include "gr2/train/train_checkpoint.h"
 #include "gr2/train/trainer.h"
 
 namespace gr2::train {
 namespace {
-
-// One scored answer of a kept group.
-struct Sample {
-  const LmRollout* rollout = nullptr;
-  double advantage = 0;
-};
-
-// Log-probs (and entropies) of the response tokens of `samples[begin, end)` under `model`:
-// [N] each, N = their response tokens, in sample order.
-std::pair<torch::Tensor, torch::Tensor> response_log_probs(lm::Qwen3Lm& model, const std::vector<Sample>& samples,
-                                                           size_t begin, size_t end, int64_t pad_id,
-                                                           torch::Device device, bool want_entropy) {
-  int64_t longest = 0;
-  for (size_t i = begin; i < end; ++i)
-    longest = std::max<int64_t>(longest, static_cast<int64_t>(samples[i].rollout->prompt_tokens.size() +
-                                                               samples[i].rollout->tokens.size()));
-  const int64_t rows = static_cast<int64_t>(end - begin);
-  std::vector<int64_t> ids(static_cast<size_t>(rows * longest), pad_id);
-  std::vector<int64_t> row_index, pos_index, targets;
-  for (int64_t r = 0; r < rows; ++r) {
-    const LmRollout& ro = *samples[begin + static_cast<size_t>(r)].rollout;
-    const int64_t p = static_cast<int64_t>(ro.prompt_tokens.size());
-    std::copy(ro.prompt_tokens.begin(), ro.prompt_tokens.end(), ids.begin() + r * longest);
-    std::copy(ro.tokens.begin(), ro.tokens.end(), ids.begin() + r * longest + p);
-    for (size_t t = 0; t < ro.tokens.size(); ++t) {
-      row_index.push_back(r);
-      pos_index.push_back(p - 1 + static_cast<int64_t>(t));  // the position that predicts token t
-      targets.push_back(ro.tokens[t]);
-    }
-  }
-  auto input = torch::tensor(ids, torch::kLong).view({rows, longest}).to(device);
-  auto hidden = model->forward_hidden({input});  // [rows, longest, D] (right padding: causal mask suffices)
-  auto rows_t = torch::tensor(row_index, torch::kLong).to(device);
-  auto pos_t = torch::tensor(pos_index, torch::kLong).to(device);
-  auto selected = hidden.index({rows_t, pos_t});                            // [N, D]
-  auto logp_all = torch::log_softmax(model->logits(selected).to(torch::kFloat), -1);  // [N, V]
-  auto logp = logp_all.gather(1, torch::tensor(targets, torch::kLong).to(device).unsqueeze(1)).squeeze(1);
-  torch::Tensor entropy;
-  if (want_entropy) entropy = -(logp_all.exp() * logp_all).sum(-1).detach();
-  return {logp, entropy};
-}
 
 // Diagnostics over every rollout of a step (kept or dropped).
 struct StepDiagnostics {
@@ -129,7 +90,7 @@ RlConfig RlConfig::from_config(const Config& config) {
   c.dynamic_sampling = s.get_bool("dynamic_sampling", c.dynamic_sampling);
   c.max_refill_rounds = s.get_int_in("max_refill_rounds", c.max_refill_rounds, 0, 100);
   c.constrained = s.get_bool("constrained", c.constrained);
-  c.max_think_tokens = s.get_int_in("max_think_tokens", c.max_think_tokens, 1, 100000);
+  c.max_think_tokens = s.get_int_in("max_think_tokens", c.max_think_tokens, 0, 100000);
   c.loss.eps_low = s.get_double_in("eps_low", c.loss.eps_low, 0.0, 1.0);
   c.loss.eps_high = s.get_double_in("eps_high", c.loss.eps_high, 0.0, 10.0);
   c.loss.kl_coef = s.get_double_in("kl_coef", c.loss.kl_coef, 0.0, 100.0);
@@ -179,11 +140,11 @@ Json run_rl(const RlConfig& config, const RlOptions& options) {
   if (slates.empty()) throw Error(data.slates(SplitPart::Train) + ": no slate with a positive label to learn from");
 
   const auto device = resolve_device(options.device);
-  if (config.train.threads > 0) torch::set_num_threads(static_cast<int>(config.train.threads));
+  if (config.train.threads > 0) set_cpu_threads(config.train.threads);
   auto reranker = LmReranker::load(options.init_dir, catalog, device);
   LmRerankerOptions ro = reranker->options();
   ro.constrained = config.constrained;
-  ro.max_think_tokens = config.max_think_tokens;
+  if (config.max_think_tokens > 0) ro.max_think_tokens = config.max_think_tokens;  // 0: the checkpoint's cap
   ro.sampling.temperature = config.temperature;
   ro.sampling.top_p = config.top_p;
   ro.batch_size = std::max<int64_t>(ro.batch_size, config.group_size);
@@ -193,6 +154,7 @@ Json run_rl(const RlConfig& config, const RlOptions& options) {
   if (config.loss.kl_coef > 0) reference = lm::load_model(options.init_dir, device);
   auto optimizer = make_adamw(model, config.train);
   const int64_t pad_id = reranker->vocabulary().pad_id();
+  const lm::SamplingOptions sampling = reranker->options().sampling;  // the rollouts' distribution
 
   make_directories(options.out_dir);
   const std::string run_dir = join_path(options.out_dir, "run");
@@ -217,7 +179,8 @@ Json run_rl(const RlConfig& config, const RlOptions& options) {
     Stopwatch step_clock;
     StepDiagnostics diag;
     // Rollouts, rewards and groups; refill dropped groups with fresh slates.
-    std::vector<std::vector<LmRollout>> batches;  // per round; owns the rollouts the samples point to
+    std::vector<std::vector<LmRollout>> batches;    // per round; owns the rollouts the samples point to
+    std::vector<std::vector<RankRequest>> asked;     // per round: the requests of those rollouts
     auto draw = [&](int64_t need, int64_t round) {
       std::vector<RankRequest> requests;
       std::vector<const Slate*> used;
@@ -226,6 +189,7 @@ Json run_rl(const RlConfig& config, const RlOptions& options) {
         requests.push_back(make_request(s));
         used.push_back(&s);
       }
+      asked.push_back(requests);
       batches.push_back(reranker->rollout(requests, static_cast<int>(config.group_size),
                                           splitmix64(config.train.seed ^ splitmix64(static_cast<uint64_t>(step) * 1000 + static_cast<uint64_t>(round)))));
       std::vector<std::vector<double>> groups;
@@ -246,11 +210,20 @@ Json run_rl(const RlConfig& config, const RlOptions& options) {
         collect_groups(config.prompts_per_step, config.max_refill_rounds, config.dynamic_sampling, draw);
     diag.groups = collected.groups_seen;
     diag.kept = static_cast<int64_t>(collected.kept.size());
-    std::vector<Sample> samples;
-    for (const auto& k : collected.kept)
-      for (int64_t g = 0; g < config.group_size; ++g)
-        samples.push_back({&batches[static_cast<size_t>(k.round)][static_cast<size_t>(k.index * config.group_size + g)],
-                           k.advantages[static_cast<size_t>(g)]});
+    // The kept answers, each with the allowed set it was sampled under at every token.
+    std::vector<ScoredAnswer> samples;
+    for (const auto& k : collected.kept) {
+      const RankRequest& request = asked[static_cast<size_t>(k.round)][static_cast<size_t>(k.index)];
+      for (int64_t g = 0; g < config.group_size; ++g) {
+        const LmRollout& r = batches[static_cast<size_t>(k.round)][static_cast<size_t>(k.index * config.group_size + g)];
+        ScoredAnswer a;
+        a.prompt = &r.prompt_tokens;
+        a.tokens = &r.tokens;
+        a.advantage = k.advantages[static_cast<size_t>(g)];
+        if (auto constraint = reranker->answer_constraint(request)) a.steps = lm::replay_constraint(*constraint, r.tokens);
+        samples.push_back(std::move(a));
+      }
+    }
     const double rollout_seconds = step_clock.seconds();
 
     DapoLossStats loss_stats;
@@ -259,7 +232,7 @@ Json run_rl(const RlConfig& config, const RlOptions& options) {
     const double lr = learning_rate_at(step, config.train.steps, config.train.warmup_steps, config.train.learning_rate,
                                        config.train.min_lr_ratio);
     if (!samples.empty()) {
-      for (const auto& s : samples) token_count += static_cast<int64_t>(s.rollout->tokens.size());
+      for (const auto& s : samples) token_count += s.choice_count();
       // Old (rollout-time) and reference log-probs, per minibatch, without gradients.
       std::vector<torch::Tensor> old_logp, ref_logp;
       {
@@ -268,10 +241,10 @@ Json run_rl(const RlConfig& config, const RlOptions& options) {
         double entropy_sum = 0;
         for (size_t b = 0; b < samples.size(); b += static_cast<size_t>(config.minibatch_rows)) {
           const size_t e = std::min(samples.size(), b + static_cast<size_t>(config.minibatch_rows));
-          auto [lp, ent] = response_log_probs(model, samples, b, e, pad_id, device, true);
-          old_logp.push_back(lp.detach());
-          entropy_sum += ent.sum().item<double>();
-          if (reference) ref_logp.push_back(response_log_probs(reference, samples, b, e, pad_id, device, false).first.detach());
+          const AnswerLogProbs lp = answer_log_probs(model, samples, b, e, pad_id, sampling, true);
+          old_logp.push_back(lp.log_probs.detach());
+          entropy_sum += lp.entropy.sum().item<double>();
+          if (reference) ref_logp.push_back(answer_log_probs(reference, samples, b, e, pad_id, sampling, false).log_probs.detach());
         }
         entropy_mean = entropy_sum / static_cast<double>(std::max<int64_t>(token_count, 1));
       }
@@ -285,10 +258,10 @@ Json run_rl(const RlConfig& config, const RlOptions& options) {
         size_t mb = 0;
         for (size_t b = 0; b < samples.size(); b += static_cast<size_t>(config.minibatch_rows), ++mb) {
           const size_t e = std::min(samples.size(), b + static_cast<size_t>(config.minibatch_rows));
-          auto new_logp = response_log_probs(model, samples, b, e, pad_id, device, false).first;
+          auto new_logp = answer_log_probs(model, samples, b, e, pad_id, sampling, false).log_probs;
           std::vector<float> adv;
           for (size_t i = b; i < e; ++i)
-            adv.insert(adv.end(), samples[i].rollout->tokens.size(), static_cast<float>(samples[i].advantage));
+            adv.insert(adv.end(), static_cast<size_t>(samples[i].choice_count()), static_cast<float>(samples[i].advantage));
           DapoLossStats st;
           auto loss = dapo_loss(new_logp, old_logp[mb], torch::tensor(adv).to(device),
                                 reference ? ref_logp[mb] : torch::Tensor(), static_cast<double>(token_count), config.loss, &st);
@@ -319,7 +292,7 @@ Json run_rl(const RlConfig& config, const RlOptions& options) {
     record["kl"] = loss_stats.kl;
     record["entropy"] = entropy_mean;
     record["grad_norm"] = grad_norm;
-    record["response_tokens"] = token_count;
+    record["response_tokens"] = token_count;  // choice tokens (forced tokens carry no loss)
     record["rollout_seconds"] = rollout_seconds;
     record["step_seconds"] = step_clock.seconds();
     log.log(record);

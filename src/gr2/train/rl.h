@@ -3,6 +3,8 @@
 // rank/rewards.h (conditional by default, the naive sum as a switch), normalises advantages within
 // each group, drops groups whose rewards all tie and refills the batch with fresh slates (dynamic
 // sampling), then takes update_epochs optimizer steps on the clipped, token-normalised DAPO loss.
+// Log-probs are taken under the distribution the rollouts were sampled from (constraint mask,
+// temperature, top-p), and only over tokens that were choices (train/rollout_log_probs.h).
 // Logs per step: reward mean/std, share of groups kept, clip fraction, entropy, invalid-answer rate,
 // identity-copy rate, top-1 kept rate and the histogram of the chosen top-1's incoming position.
 #pragma once
@@ -32,7 +34,8 @@ struct RlConfig {
   bool dynamic_sampling = true;    // drop groups whose rewards all tie, refill with new slates
   int64_t max_refill_rounds = 3;   // extra rollout rounds per step to refill dropped groups
   bool constrained = true;         // rollouts forced to valid permutations
-  int64_t max_think_tokens = 64;
+  int64_t max_think_tokens = 0;    // think cap of the rollouts; 0 = the start checkpoint's (SFT records
+                                   // one that fits its traces), which RL then writes into its own
   DapoLossOptions loss;
   RewardConfig reward;
 

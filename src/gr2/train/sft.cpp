@@ -3,6 +3,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <iostream>
 #include <unordered_map>
 
@@ -119,7 +120,7 @@ Json run_sft(const SftConfig& config, const SftOptions& options) {
   for (auto& s : read_slates(data.slates(SplitPart::Train), &catalog)) slates.emplace(s.request_id, std::move(s));
 
   std::vector<LmExample> train, valid;
-  int64_t traces = 0, accepted = 0, longest = 0, truncated = 0;
+  int64_t traces = 0, accepted = 0, longest = 0, truncated = 0, longest_reasoning = 0;
   JsonlReader reader(options.traces_path);
   Json record;
   while (reader.next(record)) {
@@ -135,7 +136,12 @@ Json run_sft(const SftConfig& config, const SftOptions& options) {
     const prompt::RenderedExample ex = renderer.render_example(request, order, reasoning);
     LmExample e;
     e.add(vocab.encode(ex.prompt), 0.0f);
-    if (!ex.reasoning_part.empty()) e.add(vocab.encode(ex.reasoning_part), static_cast<float>(config.reasoning_weight));
+    if (!ex.reasoning_part.empty()) {
+      const std::vector<int64_t> part = vocab.encode(ex.reasoning_part);  // reasoning, "\n</think>\n"
+      const auto close = std::find(part.begin(), part.end(), vocab.think_end_id());
+      longest_reasoning = std::max<int64_t>(longest_reasoning, close - part.begin());
+      e.add(part, static_cast<float>(config.reasoning_weight));
+    }
     e.add(vocab.encode(ex.answer_part), static_cast<float>(config.answer_weight));
     longest = std::max(longest, e.size());
     truncated += e.size() > config.train.seq_len + 1;
@@ -156,7 +162,8 @@ Json run_sft(const SftConfig& config, const SftOptions& options) {
   model->train();
   const Json description{{"stage", "sft"},          {"traces", options.traces_path}, {"traces_read", traces},
                          {"accepted", accepted},    {"train_examples", train.size()}, {"valid_examples", valid.size()},
-                         {"longest_tokens", longest}, {"truncated_examples", truncated}, {"config", config.to_json()}};
+                         {"longest_tokens", longest}, {"truncated_examples", truncated},
+                         {"longest_reasoning_tokens", longest_reasoning}, {"config", config.to_json()}};
   SftTask task(std::move(train), std::move(valid), config.train.batch_size, config.train.seq_len, vocab.pad_id(),
                config.train.seed, description);
   TrainerOptions topt;
@@ -175,6 +182,9 @@ Json run_sft(const SftConfig& config, const SftOptions& options) {
   result["task"] = description;
   Json reranker{{"think", config.think}, {"max_history", config.max_history}, {"title_chars", config.title_chars},
                 {"constrained", true}};
+  // The think cap that fits every trained rationale (the answer copies its "Choice:" line, which a
+  // shorter cap would cut), with a margin of 1/8 for the student's own wording.
+  if (config.think) reranker["max_think_tokens"] = std::max<int64_t>(16, longest_reasoning + longest_reasoning / 8);
   finish_reranker_checkpoint(options.init_dir, options.out_dir, reranker, result);
   return result;
 }

@@ -12,6 +12,7 @@
 
 #include <torch/torch.h>
 
+#include "gr2/core/cpu_threads.h"
 #include "gr2/core/error.h"
 #include "gr2/core/file_io.h"
 #include "gr2/core/metrics_log.h"
@@ -79,7 +80,7 @@ void truncate_metrics_log(const std::string& path, int64_t step) {
 Trainer::Trainer(lm::Qwen3Lm model, TrainingTask& task, TrainerOptions options)
     : model_(std::move(model)), task_(task), options_(std::move(options)) {
   options_.config.validate(options_.label);
-  if (options_.config.threads > 0) at::set_num_threads(static_cast<int>(options_.config.threads));
+  if (options_.config.threads > 0) set_cpu_threads(options_.config.threads);
   model_->to(options_.device);
   model_->train();
   optimizer_ = make_adamw(model_, options_.config);

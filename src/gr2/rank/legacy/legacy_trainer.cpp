@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <map>
 
+#include "gr2/core/cpu_threads.h"
 #include "gr2/core/device.h"
 #include "gr2/core/error.h"
 #include "gr2/core/file_io.h"
@@ -117,7 +118,7 @@ Json train_legacy(const LegacyConfig& c, const LegacyTrainOptions& o) {
   Stopwatch clock;
   c.validate();
   const torch::Device device = resolve_device(o.device);
-  if (c.threads > 0) at::set_num_threads(static_cast<int>(c.threads));
+  if (c.threads > 0) set_cpu_threads(c.threads);
   torch::manual_seed(c.seed);
   const DataDir dir{o.data_dir};
   const Catalog catalog = Catalog::read_jsonl(dir.catalog());

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <map>
 
+#include "gr2/core/cpu_threads.h"
 #include "gr2/core/error.h"
 #include "gr2/core/metrics_log.h"
 #include "gr2/core/progress.h"
@@ -52,7 +53,7 @@ torch::Tensor loss_of(SasRec& model, const torch::Tensor& h, const torch::Tensor
 }  // namespace
 
 int set_torch_threads(int64_t n) {
-  if (n > 0) at::set_num_threads(static_cast<int>(n));
+  if (n > 0) set_cpu_threads(n);
   return at::get_num_threads();
 }
 
