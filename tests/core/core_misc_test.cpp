@@ -5,6 +5,9 @@
 #include <fstream>
 #include <set>
 
+#include <ATen/Parallel.h>
+
+#include "gr2/core/cpu_threads.h"
 #include "gr2/core/device.h"
 #include "gr2/core/file_io.h"
 #include "gr2/core/jsonl.h"
@@ -122,6 +125,23 @@ TEST(Device, ResolvesCpuAndRejectsNonsense) {
     expect_error([] { resolve_device("cuda"); }, "CUDA is not available");
   }
   EXPECT_NE(describe_device(resolve_device("cpu")).find("LibTorch"), std::string::npos);
+}
+
+TEST(CpuThreads, SetsLibTorchAndBlasTogether) {
+  const int before = at::get_num_threads();
+  set_cpu_threads(1);
+  EXPECT_EQ(at::get_num_threads(), 1);
+  // Debian's LibTorch runs on OpenBLAS (scripts/install_deps.sh): its pool follows LibTorch's.
+  if (blas_threads() != -1) {
+    EXPECT_EQ(blas_threads(), 1);
+  }
+  set_cpu_threads(0);  // only caps BLAS at LibTorch's count
+  EXPECT_EQ(at::get_num_threads(), 1);
+  set_cpu_threads(before);
+  EXPECT_EQ(at::get_num_threads(), before);
+  if (blas_threads() != -1) {
+    EXPECT_EQ(blas_threads(), before);
+  }
 }
 
 TEST(Progress, FormatsDurations) {

@@ -64,5 +64,14 @@ TEST(Pipeline, RefusesUnknownSectionsBeforeDoingAnyWork) {
   EXPECT_FALSE(file_exists(dir.path("w/data/catalog.jsonl")));
 }
 
+TEST(Pipeline, RefusesRlFromAnSftStageThatDoesNotRun) {
+  TempDir dir;
+  const CliResult r = run_cli("pipeline " GR2_SOURCE_DIR "/configs/quick.toml --work " + dir.path("w") +
+                              " --set pipeline.sft_rejection=false");
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("rl_init = \"sft_rejection\" needs sft_rejection = true"), std::string::npos) << r.output;
+  EXPECT_FALSE(file_exists(dir.path("w/data/catalog.jsonl")));
+}
+
 }  // namespace
 }  // namespace gr2

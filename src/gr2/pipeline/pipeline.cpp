@@ -287,7 +287,8 @@ PipelineResult run_pipeline(const PipelineOptions& options) {
   // not part of that stage's fingerprint, so a skipped stage would keep stale prompt settings.
   lm::update_gr2_json(midtrain_dir, "reranker",
                       Json{{"think", false}, {"max_history", sft_config.max_history},
-                           {"title_chars", sft_config.title_chars}, {"constrained", true}});
+                           {"title_chars", sft_config.title_chars}, {"show_category", sft_config.show_category},
+                           {"constrained", true}});
 
   // traces
   const std::string traces_dir = path("traces");

@@ -82,6 +82,7 @@ SftConfig SftConfig::from_config(const Config& config) {
   c.think = s.get_bool("think", c.think);
   c.max_history = static_cast<int>(s.get_int_in("max_history", c.max_history, 0, 10000));
   c.title_chars = static_cast<int>(s.get_int_in("title_chars", c.title_chars, 0, 10000));
+  c.show_category = s.get_bool("show_category", c.show_category);
   c.valid_share = s.get_double_in("valid_share", c.valid_share, 0.0, 0.5);
   s.finish();
   c.train.validate("sft");
@@ -92,7 +93,7 @@ SftConfig SftConfig::from_config(const Config& config) {
 Json SftConfig::to_json() const {
   return Json{{"train", train.to_json()},      {"reasoning_weight", reasoning_weight}, {"answer_weight", answer_weight},
               {"think", think},                {"max_history", max_history},           {"title_chars", title_chars},
-              {"valid_share", valid_share}};
+              {"show_category", show_category}, {"valid_share", valid_share}};
 }
 
 void finish_reranker_checkpoint(const std::string& from_dir, const std::string& to_dir, const Json& reranker,
@@ -114,6 +115,7 @@ Json run_sft(const SftConfig& config, const SftOptions& options) {
   popt.think = config.think;
   popt.max_history = config.max_history;
   popt.title_chars = config.title_chars;
+  popt.show_category = config.show_category;
   const prompt::PromptRenderer renderer(catalog, sids, popt);
 
   std::unordered_map<std::string, Slate> slates;
@@ -180,8 +182,8 @@ Json run_sft(const SftConfig& config, const SftOptions& options) {
   lm::save_model(options.out_dir, trainer.model());
   Json result = summary.to_json();
   result["task"] = description;
-  Json reranker{{"think", config.think}, {"max_history", config.max_history}, {"title_chars", config.title_chars},
-                {"constrained", true}};
+  Json reranker{{"think", config.think},   {"max_history", config.max_history}, {"title_chars", config.title_chars},
+                {"show_category", config.show_category}, {"constrained", true}};
   // The think cap that fits every trained rationale (the answer copies its "Choice:" line, which a
   // shorter cap would cut), with a margin of 1/8 for the student's own wording.
   if (config.think) reranker["max_think_tokens"] = std::max<int64_t>(16, longest_reasoning + longest_reasoning / 8);

@@ -24,6 +24,7 @@ struct SftConfig {
   bool think = true;              // train with the <think> block; false = direct answers (reasoning dropped)
   int max_history = 20;           // prompt: history items shown (newest kept)
   int title_chars = 40;           // prompt: title length cap
+  bool show_category = true;      // prompt: " | {leaf category}" after each item
   double valid_share = 0.05;      // traces held out for the validation loss (by request id hash)
 
   // The [sft] section (absent keys keep the defaults above). Throws Error naming key and line.

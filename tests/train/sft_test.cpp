@@ -1,0 +1,127 @@
+// gr2 sft on a tiny world: the checkpoint records the prompt settings it was trained with and, with
+// a think block, a think cap that fits every trained rationale (so evaluation does not cut the
+// rationale's last line); the direct-answer variant renders items as SIDs only when asked.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include <torch/torch.h>
+
+#include "gr2/core/config.h"
+#include "gr2/core/file_io.h"
+#include "gr2/core/jsonl.h"
+#include "gr2/lm/model_checkpoint.h"
+#include "gr2/lm/qwen3_model.h"
+#include "gr2/lm/vocabulary.h"
+#include "gr2/rank/lm_reranker.h"
+#include "gr2/train/sft.h"
+#include "test_util.h"
+#include "train/trace_fixtures.h"
+
+namespace gr2::train {
+namespace {
+
+class SftWorld : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    tmp_ = new TempDir();
+    world_ = new test::SmallWorld(tmp_->path("data"));
+    std::vector<std::string> docs;
+    for (const auto& it : world_->catalog.items()) docs.push_back(it.title + " | " + it.category.back());
+    lm::TextTokenizerOptions topt;
+    topt.vocab_size = 600;
+    const lm::Vocabulary vocab = lm::Vocabulary::train(docs, topt).with_sids(world_->sids.levels, world_->sids.codes);
+    const std::string init = tmp_->path("init");
+    vocab.save(init);
+    lm::ModelConfig c;
+    c.vocab_size = vocab.size();
+    c.hidden_size = 32;
+    c.intermediate_size = 64;
+    c.num_hidden_layers = 1;
+    c.num_attention_heads = 2;
+    c.num_key_value_heads = 1;
+    c.head_dim = 16;
+    torch::manual_seed(3);
+    lm::Qwen3Lm model(c);
+    lm::save_model(init, model);
+    sid::write_sids_jsonl(world_->sids, join_path(init, "sids.jsonl"));
+    // Traces by hand: the incoming order reversed, rationales of growing length citing a candidate.
+    std::string traces;
+    size_t n = 0;
+    for (const Slate& s : world_->with_positive(24)) {
+      std::vector<int> order(s.candidates.size());
+      for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(order.size() - 1 - i);
+      std::string reasoning = "1. History: shown.";
+      for (size_t k = 0; k < n % 6; ++k) reasoning += " Candidate " + std::to_string(k + 1) + " fits the history well.";
+      traces += Json{{"request_id", s.request_id}, {"accepted", true}, {"order", order}, {"reasoning", reasoning}}.dump() + "\n";
+      longest_reasoning_chars_ = std::max(longest_reasoning_chars_, reasoning.size());
+      ++n;
+    }
+    write_file_atomic(tmp_->path("traces.jsonl"), traces);
+  }
+  static void TearDownTestSuite() {
+    delete world_;
+    delete tmp_;
+  }
+  static SftConfig config(const std::string& extra) {
+    const std::string path = tmp_->path("sft.toml");
+    write_file_atomic(path, "[sft]\nsteps = 2\nbatch_size = 4\nseq_len = 1024\nwarmup_steps = 0\nvalid_share = 0.0\n"
+                            "max_history = 4\ntitle_chars = 0\n" + extra);
+    return SftConfig::from_config(Config::load(path));
+  }
+  static Json train(const SftConfig& c, const std::string& out) {
+    SftOptions o;
+    o.init_dir = tmp_->path("init");
+    o.data_dir = world_->root;
+    o.traces_path = tmp_->path("traces.jsonl");
+    o.out_dir = tmp_->path(out);
+    o.device = "cpu";
+    return run_sft(c, o);
+  }
+  static TempDir* tmp_;
+  static test::SmallWorld* world_;
+  static size_t longest_reasoning_chars_;
+};
+TempDir* SftWorld::tmp_ = nullptr;
+test::SmallWorld* SftWorld::world_ = nullptr;
+size_t SftWorld::longest_reasoning_chars_ = 0;
+
+TEST_F(SftWorld, ThinkCheckpointRecordsACapThatFitsEveryRationale) {
+  const Json result = train(config("think = true\n"), "think");
+  const int64_t longest = result.at("task").at("longest_reasoning_tokens").get<int64_t>();
+  EXPECT_GT(longest, 10);
+  const Json reranker = lm::read_gr2_json(tmp_->path("think")).at("reranker");
+  const int64_t cap = reranker.at("max_think_tokens").get<int64_t>();
+  EXPECT_GE(cap, longest);              // no trained rationale is cut
+  EXPECT_LE(cap, longest + longest / 8 + 1);
+  // The reasoning's own tokens, counted independently of SFT: each fits the cap.
+  const lm::Vocabulary vocab = lm::Vocabulary::load(tmp_->path("think"));
+  for (const Json& t : read_jsonl(tmp_->path("traces.jsonl")))
+    EXPECT_LE(static_cast<int64_t>(vocab.encode(t.at("reasoning").get<std::string>()).size()), cap);
+  // The re-ranker loads with that cap.
+  auto loaded = LmReranker::load(tmp_->path("think"), world_->catalog, torch::kCPU);
+  EXPECT_EQ(loaded->options().max_think_tokens, cap);
+  EXPECT_TRUE(loaded->options().prompt.think);
+}
+
+TEST_F(SftWorld, DirectAnswerCheckpointRendersItemsAsSidsOnlyWhenAsked) {
+  train(config("think = false\nshow_category = false\n"), "direct");
+  auto loaded = LmReranker::load(tmp_->path("direct"), world_->catalog, torch::kCPU);
+  EXPECT_FALSE(loaded->options().prompt.think);
+  EXPECT_FALSE(loaded->options().prompt.show_category);
+  EXPECT_EQ(loaded->options().prompt.max_history, 4);
+  const RankRequest request = make_request(world_->with_positive(1).front());
+  const std::string prompt = loaded->renderer().render_prompt(request);
+  EXPECT_EQ(prompt.find(" | "), std::string::npos) << prompt;
+  // The default keeps the category after each SID.
+  train(config("think = false\n"), "direct_category");
+  auto with_category = LmReranker::load(tmp_->path("direct_category"), world_->catalog, torch::kCPU);
+  EXPECT_NE(with_category->renderer().render_prompt(request).find(" | "), std::string::npos);
+}
+
+TEST_F(SftWorld, RejectsKeysTheStageDoesNotRead) {
+  expect_error([] { config("think = false\nmax_think_tokens = 5\n"); }, "max_think_tokens");
+}
+
+}  // namespace
+}  // namespace gr2::train
