@@ -117,6 +117,37 @@ TEST_F(EvaluationTest, MetricsAndIntervals) {
   EXPECT_EQ(result_.incoming_ideal, 12);
 }
 
+TEST_F(EvaluationTest, PairedComparisonsBetweenNamedPolicies) {
+  EvalOptions o = quiet_options();
+  o.comparisons = {{"oracle", "random"}, {"random", "oracle"}, {"oracle", "incoming"}};
+  const EvalResult r = evaluate({oracle_.get(), &random_}, slates_, o);
+  ASSERT_EQ(r.comparisons.size(), 3u);
+  const double oracle_r1 = r.policies[1].metrics[0].mean, random_r1 = r.policies[2].metrics[0].mean;
+  EXPECT_EQ(r.comparisons[0].policy, "oracle");
+  EXPECT_EQ(r.comparisons[0].reference, "random");
+  EXPECT_DOUBLE_EQ(r.comparisons[0].metrics[0].mean, oracle_r1);
+  EXPECT_NEAR(r.comparisons[0].metrics[0].diff.estimate, oracle_r1 - random_r1, 1e-12);
+  EXPECT_NEAR(r.comparisons[1].metrics[0].diff.estimate, random_r1 - oracle_r1, 1e-12);
+  EXPECT_GT(r.comparisons[0].metrics[0].diff.lo, 0.0);  // the oracle is always right, random rarely
+  EXPECT_LT(r.comparisons[1].metrics[0].diff.hi, 0.0);
+  // Against incoming it is the same interval as the main table's.
+  EXPECT_DOUBLE_EQ(r.comparisons[2].metrics[0].diff.estimate, r.policies[1].metrics[0].diff.estimate);
+  EXPECT_DOUBLE_EQ(r.comparisons[2].metrics[0].diff.lo, r.policies[1].metrics[0].diff.lo);
+  const std::string md = format_report_markdown(r);
+  EXPECT_NE(md.find("| oracle vs random |"), std::string::npos) << md;
+  const Json j = report_to_json(r);
+  EXPECT_EQ(j.at("comparisons").size(), 3u);
+  EXPECT_EQ(j.at("comparisons")[0].at("reference"), "random");
+  // No comparisons: no section.
+  EXPECT_EQ(format_report_markdown(result_).find(" vs "), std::string::npos);
+}
+
+TEST_F(EvaluationTest, ComparisonOfAPolicyThatIsNotEvaluatedIsRefusedBeforeRunning) {
+  EvalOptions o = quiet_options();
+  o.comparisons = {{"oracle", "sft_targeted"}};
+  expect_error([&] { evaluate({oracle_.get()}, slates_, o); }, "'sft_targeted', which is not among the evaluated policies");
+}
+
 TEST_F(EvaluationTest, Diagnostics) {
   const PolicyDiagnostics& incoming = result_.policies[0].diagnostics;
   const PolicyDiagnostics& oracle = result_.policies[1].diagnostics;

@@ -20,6 +20,7 @@ struct EvalArgs {
   std::string data;
   std::string split = "test";
   std::string policies;  // empty: the default list
+  std::vector<std::string> compare;  // "POLICY:REFERENCE" row names
   std::string out;       // empty: DATA/eval
   uint64_t seed = 0;
   int bootstrap = 2000;
@@ -48,6 +49,12 @@ void run_eval(const EvalArgs& args) {
   options.eval.batch_size = args.batch;
   options.eval.robustness_slates = args.robustness;
   options.eval.show_progress = !args.quiet;
+  for (const std::string& c : args.compare) {
+    const size_t colon = c.find(':');
+    require(colon != std::string::npos && colon > 0 && colon + 1 < c.size(),
+            "--compare '" + c + "': expected POLICY:REFERENCE (row names, e.g. rl_conditional:sft_targeted)");
+    options.eval.comparisons.emplace_back(c.substr(0, colon), c.substr(colon + 1));
+  }
   EvalResult result = evaluate_data_dir(options);
 
   const std::string out_dir = args.out.empty() ? join_path(args.data, "eval") : args.out;
@@ -98,6 +105,9 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--robustness-slates", args->robustness,
                   "Slates re-ranked shuffled for the order-robustness diagnostic (0 = skip, -1 = all)")
       ->capture_default_str();
+  cmd->add_option("--compare", args->compare,
+                  "Also report POLICY against REFERENCE with a paired interval, by row name (repeatable), "
+                  "e.g. --compare rl_conditional:sft_targeted for lm:W/rl_conditional and lm:W/sft_targeted");
   cmd->add_flag("--quiet", args->quiet, "No progress lines on stderr");
   cmd->callback([args] { run_eval(*args); });
 }

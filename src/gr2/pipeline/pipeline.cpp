@@ -376,6 +376,9 @@ PipelineResult run_pipeline(const PipelineOptions& options) {
   eo.eval.seed = eval_settings.seed;
   eo.eval.batch_size = eval_settings.batch;
   eo.eval.robustness_slates = eval_settings.robustness_slates;
+  // Does RL beat the SFT policy it started from?
+  eo.eval.comparisons.emplace_back("rl_conditional", settings.rl_init);
+  if (settings.naive_rl) eo.eval.comparisons.emplace_back("rl_naive", settings.rl_init);
   PipelineResult result;
   result.report_dir = path("eval");
   std::cerr << "gr2 pipeline: [eval] " << policies.size() << " policies on the test slates\n";

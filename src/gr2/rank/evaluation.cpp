@@ -2,6 +2,7 @@
 #include "gr2/rank/evaluation.h"
 
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <set>
 
@@ -81,6 +82,14 @@ EvalResult evaluate(const std::vector<Policy*>& policies, const std::vector<Slat
   for (Policy* p : policies) {
     if (p->name() != "incoming") run.push_back(p);
   }
+  std::set<std::string> run_names;
+  for (Policy* p : run) run_names.insert(p->name());
+  for (const auto& [policy, reference] : options.comparisons) {
+    for (const std::string& name : {policy, reference})
+      require(run_names.count(name) > 0, "evaluation: the comparison " + policy + " vs " + reference + " names '" + name +
+                                             "', which is not among the evaluated policies");
+  }
+  std::map<std::string, MetricValues> values_of;  // per-slate metrics of each policy, for comparisons
 
   const size_t n = requests.size();
   const size_t batch = static_cast<size_t>(options.batch_size);
@@ -145,7 +154,25 @@ EvalResult evaluate(const std::vector<Policy*>& policies, const std::vector<Slat
       }
       pr.metrics.push_back(mr);
     }
+    values_of[pr.policy] = std::move(values);
     result.policies.push_back(std::move(pr));
+  }
+  for (const auto& [policy, reference] : options.comparisons) {
+    Comparison c{policy, reference, {}};
+    const MetricValues& a = values_of.at(policy);
+    const MetricValues& b = values_of.at(reference);
+    for (size_t m = 0; m < options.metrics.size(); ++m) {
+      MetricResult mr;
+      mr.metric = options.metrics[m].name;
+      mr.n = static_cast<int64_t>(a[m].size());
+      if (mr.n > 0) {
+        mr.mean_ci = bootstrap_mean(a[m], options.bootstrap);
+        mr.mean = mr.mean_ci.estimate;
+        mr.diff = paired_bootstrap_diff(a[m], b[m], options.bootstrap);
+      }
+      c.metrics.push_back(mr);
+    }
+    result.comparisons.push_back(std::move(c));
   }
   return result;
 }

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "gr2/data/slates.h"
@@ -24,6 +25,10 @@ struct EvalOptions {
   int64_t robustness_slates = 1000;
   uint64_t seed = 0;                 // seeds the robustness shuffles
   bool show_progress = true;         // a gr2::Progress line per policy
+  // Extra paired comparisons (policy, reference) by policy name, e.g. ("rl_conditional",
+  // "sft_targeted"): the paired bootstrap interval of mean(policy - reference) on the same slates,
+  // for an RL policy against the SFT policy it started from.
+  std::vector<std::pair<std::string, std::string>> comparisons;
 };
 
 // One metric of one policy.
@@ -43,6 +48,13 @@ struct PolicyResult {
   double seconds = 0;                 // wall time of the main ranking pass
 };
 
+// One extra paired comparison: `diff` of each metric is mean(policy - reference).
+struct Comparison {
+  std::string policy;
+  std::string reference;
+  std::vector<MetricResult> metrics;  // aligned with EvalResult::metrics; mean = the policy's mean
+};
+
 struct EvalResult {
   std::string data;   // free text naming the data (set by the caller, shown in reports)
   std::string split;  // "test", ... (set by the caller)
@@ -57,6 +69,7 @@ struct EvalResult {
   BootstrapOptions bootstrap;
   int batch_size = 0;
   std::vector<PolicyResult> policies;  // "incoming" first, then the others in the given order
+  std::vector<Comparison> comparisons; // EvalOptions::comparisons, in order
 };
 
 // Evaluates `policies` on the slates that have at least one positive label (others are counted in
@@ -64,7 +77,8 @@ struct EvalResult {
 // interval; if no policy is named "incoming", an IncomingPolicy row is added first. An invalid
 // answer counts in metrics as the incoming order (effective_order) and in the diagnostics as
 // invalid. latency_ms of each answer is set to its batch's wall time divided by the batch size.
-// Throws Error when no slate has a positive, when policy names repeat, or when a policy throws.
+// Throws Error when no slate has a positive, when policy names repeat, when a comparison names a
+// policy that is not evaluated (before any policy runs), or when a policy throws.
 EvalResult evaluate(const std::vector<Policy*>& policies, const std::vector<Slate>& slates,
                     const EvalOptions& options);
 

@@ -78,6 +78,22 @@ std::string format_metrics_table(const EvalResult& result) {
   return out.str();
 }
 
+std::string format_comparisons_table(const EvalResult& result) {
+  if (result.comparisons.empty()) return "";
+  std::ostringstream out;
+  out << "| policy vs reference |";
+  for (const auto& m : result.metrics) out << " " << m.name << " |";
+  out << "\n|---|";
+  for (size_t i = 0; i < result.metrics.size(); ++i) out << "---:|";
+  out << "\n";
+  for (const auto& c : result.comparisons) {
+    out << "| " << cell(c.policy) << " vs " << cell(c.reference) << " |";
+    for (const auto& m : c.metrics) out << " " << format_metric_cell(m, false) << " |";
+    out << "\n";
+  }
+  return out.str();
+}
+
 std::string format_diagnostics_table(const EvalResult& result) {
   std::ostringstream out;
   out << "| policy | invalid | identity copy | top-1 kept | robust top-1 | robust tau | "
@@ -143,6 +159,12 @@ std::string format_report_markdown(const EvalResult& result) {
       << confidence_percent(result) << "% paired bootstrap interval (" << result.bootstrap.resamples
       << " resamples, seed " << result.bootstrap.seed << ").\n\n";
   out << format_metrics_table(result) << "\n";
+  if (!result.comparisons.empty()) {
+    out << "Paired comparisons: the policy's mean, then its difference to the reference policy on the "
+           "same slates and the "
+        << confidence_percent(result) << "% paired bootstrap interval.\n\n";
+    out << format_comparisons_table(result) << "\n";
+  }
   out << "## Diagnostics\n\n";
   out << "Invalid: answers that are not a valid ranking (only for policies that can fail; they "
          "count as the incoming order in the metrics). Identity copy, top-1 kept: shares of valid "
@@ -223,6 +245,20 @@ Json report_to_json(const EvalResult& result) {
     policies.push_back(pj);
   }
   j["policies"] = policies;
+  Json comparisons = Json::array();
+  for (const auto& c : result.comparisons) {
+    Json metrics = Json::object();
+    for (const auto& m : c.metrics) {
+      const bool d = m.defined();
+      metrics[m.metric] = {{"n", m.n},
+                           {"mean", number_or_null(d, m.mean)},
+                           {"diff", {{"estimate", number_or_null(d, m.diff.estimate)},
+                                     {"lo", number_or_null(d, m.diff.lo)},
+                                     {"hi", number_or_null(d, m.diff.hi)}}}};
+    }
+    comparisons.push_back({{"policy", c.policy}, {"reference", c.reference}, {"metrics", metrics}});
+  }
+  j["comparisons"] = comparisons;
   return j;
 }
 

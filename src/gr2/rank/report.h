@@ -16,6 +16,9 @@ std::string format_metric_cell(const MetricResult& metric, bool is_reference);
 // The metric table: one row per policy, one column per metric.
 std::string format_metrics_table(const EvalResult& result);
 
+// The paired comparisons (EvalResult::comparisons) as a Markdown table; "" when there are none.
+std::string format_comparisons_table(const EvalResult& result);
+
 // The diagnostics table (invalid rate, identity copies, top-1 kept, order robustness, output
 // tokens, latency) and the table of the incoming position of the chosen top-1 (shares in %).
 std::string format_diagnostics_table(const EvalResult& result);
