@@ -95,6 +95,7 @@ RlConfig RlConfig::from_config(const Config& config) {
   c.loss.eps_high = s.get_double_in("eps_high", c.loss.eps_high, 0.0, 10.0);
   c.loss.kl_coef = s.get_double_in("kl_coef", c.loss.kl_coef, 0.0, 100.0);
   c.reward.kind = parse_reward_kind(s.get_string("reward", reward_kind_name(c.reward.kind)));
+  c.reward.ndcg_k = static_cast<int>(s.get_int_in("ndcg_k", c.reward.ndcg_k, 0, 1000));
   c.reward.format_weight = s.get_double_in("format_weight", c.reward.format_weight, 0.0, 100.0);
   c.reward.conditional = s.get_bool("conditional", c.reward.conditional);
   c.reward.invalid_reward = s.get_double_in("invalid_reward", c.reward.invalid_reward, -100.0, 100.0);
@@ -120,6 +121,7 @@ Json RlConfig::to_json() const {
               {"eps_high", loss.eps_high},
               {"kl_coef", loss.kl_coef},
               {"reward", reward_kind_name(reward.kind)},
+              {"ndcg_k", reward.ndcg_k},
               {"format_weight", reward.format_weight},
               {"conditional", reward.conditional},
               {"invalid_reward", reward.invalid_reward}};
