@@ -31,26 +31,10 @@ class CheckpointTeacherWorld : public ::testing::Test {
     world_ = new test::SmallWorld(tmp_->path("data"));
     // A tiny untrained re-ranker checkpoint: vocabulary from the catalog's titles + the SID block of
     // the hand-made SID table, a random 1-layer model, think = true.
-    std::vector<std::string> docs;
-    for (const auto& it : world_->catalog.items()) docs.push_back(it.title + " | " + it.category.back());
-    lm::TextTokenizerOptions topt;
-    topt.vocab_size = 600;
-    const lm::Vocabulary vocab = lm::Vocabulary::train(docs, topt).with_sids(world_->sids.levels, world_->sids.codes);
+    const lm::Vocabulary vocab = test::tiny_vocabulary(*world_);
     for (const std::string name : {"think", "direct"}) {
       const std::string dir = tmp_->path(name);
-      vocab.save(dir);
-      lm::ModelConfig c;
-      c.vocab_size = vocab.size();
-      c.hidden_size = 32;
-      c.intermediate_size = 64;
-      c.num_hidden_layers = 1;
-      c.num_attention_heads = 2;
-      c.num_key_value_heads = 1;
-      c.head_dim = 16;
-      torch::manual_seed(7);
-      lm::Qwen3Lm model(c);
-      lm::save_model(dir, model);
-      sid::write_sids_jsonl(world_->sids, join_path(dir, "sids.jsonl"));
+      test::write_tiny_checkpoint(dir, *world_, vocab, 1, 7);
       LmRerankerOptions o;
       o.prompt.think = name == "think";
       o.prompt.max_history = 6;

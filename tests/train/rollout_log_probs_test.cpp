@@ -26,26 +26,10 @@ class RolloutLogProbsWorld : public ::testing::Test {
   static void SetUpTestSuite() {
     tmp_ = new TempDir();
     world_ = new test::SmallWorld(tmp_->path("data"));
-    std::vector<std::string> docs;
-    for (const auto& it : world_->catalog.items()) docs.push_back(it.title + " | " + it.category.back());
-    lm::TextTokenizerOptions topt;
-    topt.vocab_size = 600;
-    const lm::Vocabulary vocab = lm::Vocabulary::train(docs, topt).with_sids(world_->sids.levels, world_->sids.codes);
+    const lm::Vocabulary vocab = test::tiny_vocabulary(*world_);
     for (const std::string name : {"think", "direct"}) {
       const std::string dir = tmp_->path(name);
-      vocab.save(dir);
-      lm::ModelConfig c;
-      c.vocab_size = vocab.size();
-      c.hidden_size = 32;
-      c.intermediate_size = 64;
-      c.num_hidden_layers = 2;
-      c.num_attention_heads = 2;
-      c.num_key_value_heads = 1;
-      c.head_dim = 16;
-      torch::manual_seed(11);
-      lm::Qwen3Lm model(c);
-      lm::save_model(dir, model);
-      sid::write_sids_jsonl(world_->sids, join_path(dir, "sids.jsonl"));
+      test::write_tiny_checkpoint(dir, *world_, vocab, 2, 11);
       LmRerankerOptions o;
       o.prompt.think = name == "think";
       o.prompt.max_history = 5;

@@ -26,26 +26,9 @@ class SftWorld : public ::testing::Test {
   static void SetUpTestSuite() {
     tmp_ = new TempDir();
     world_ = new test::SmallWorld(tmp_->path("data"));
-    std::vector<std::string> docs;
-    for (const auto& it : world_->catalog.items()) docs.push_back(it.title + " | " + it.category.back());
-    lm::TextTokenizerOptions topt;
-    topt.vocab_size = 600;
-    const lm::Vocabulary vocab = lm::Vocabulary::train(docs, topt).with_sids(world_->sids.levels, world_->sids.codes);
     const std::string init = tmp_->path("init");
-    vocab.save(init);
-    lm::ModelConfig c;
-    c.vocab_size = vocab.size();
-    c.hidden_size = 32;
-    c.intermediate_size = 64;
-    c.num_hidden_layers = 1;
-    c.num_attention_heads = 2;
-    c.num_key_value_heads = 1;
-    c.head_dim = 16;
-    torch::manual_seed(3);
-    lm::Qwen3Lm model(c);
-    lm::save_model(init, model);
-    sid::write_sids_jsonl(world_->sids, join_path(init, "sids.jsonl"));
-    // Traces by hand: the incoming order reversed, rationales of growing length citing a candidate.
+    test::write_tiny_checkpoint(init, *world_, test::tiny_vocabulary(*world_), 1, 3);
+    // Traces by hand: the incoming order reversed, rationales of growing length.
     std::string traces;
     size_t n = 0;
     for (const Slate& s : world_->with_positive(24)) {
@@ -54,7 +37,6 @@ class SftWorld : public ::testing::Test {
       std::string reasoning = "1. History: shown.";
       for (size_t k = 0; k < n % 6; ++k) reasoning += " Candidate " + std::to_string(k + 1) + " fits the history well.";
       traces += Json{{"request_id", s.request_id}, {"accepted", true}, {"order", order}, {"reasoning", reasoning}}.dump() + "\n";
-      longest_reasoning_chars_ = std::max(longest_reasoning_chars_, reasoning.size());
       ++n;
     }
     write_file_atomic(tmp_->path("traces.jsonl"), traces);
@@ -80,11 +62,9 @@ class SftWorld : public ::testing::Test {
   }
   static TempDir* tmp_;
   static test::SmallWorld* world_;
-  static size_t longest_reasoning_chars_;
 };
 TempDir* SftWorld::tmp_ = nullptr;
 test::SmallWorld* SftWorld::world_ = nullptr;
-size_t SftWorld::longest_reasoning_chars_ = 0;
 
 TEST_F(SftWorld, ThinkCheckpointRecordsACapThatFitsEveryRationale) {
   const Json result = train(config("think = true\n"), "think");

@@ -6,12 +6,17 @@
 #include <string>
 #include <vector>
 
+#include <torch/torch.h>
+
 #include "gr2/data/catalog.h"
 #include "gr2/data/data_dir.h"
 #include "gr2/data/events.h"
 #include "gr2/data/slates.h"
 #include "gr2/data/synth/synth_config.h"
 #include "gr2/data/synth/synth_world.h"
+#include "gr2/lm/model_checkpoint.h"
+#include "gr2/lm/qwen3_model.h"
+#include "gr2/lm/vocabulary.h"
 #include "gr2/sid/sid_table.h"
 #include "test_util.h"
 
@@ -63,5 +68,34 @@ struct SmallWorld {
     return out;
   }
 };
+
+// A vocabulary trained on the world's titles and leaf categories (600 pieces) + its SID block.
+inline lm::Vocabulary tiny_vocabulary(const SmallWorld& world) {
+  std::vector<std::string> docs;
+  for (const auto& it : world.catalog.items()) docs.push_back(it.title + " | " + it.category.back());
+  lm::TextTokenizerOptions topt;
+  topt.vocab_size = 600;
+  return lm::Vocabulary::train(docs, topt).with_sids(world.sids.levels, world.sids.codes);
+}
+
+// Writes an untrained re-ranker checkpoint to `dir`: `vocab`, a random Qwen3 of `layers` layers
+// (hidden 32, 2 heads, 1 KV head, seeded with `seed`) and the world's SID table. The caller adds the
+// "reranker" settings to gr2.json when it needs them.
+inline void write_tiny_checkpoint(const std::string& dir, const SmallWorld& world, const lm::Vocabulary& vocab,
+                                  int64_t layers, uint64_t seed) {
+  vocab.save(dir);
+  lm::ModelConfig c;
+  c.vocab_size = vocab.size();
+  c.hidden_size = 32;
+  c.intermediate_size = 64;
+  c.num_hidden_layers = layers;
+  c.num_attention_heads = 2;
+  c.num_key_value_heads = 1;
+  c.head_dim = 16;
+  torch::manual_seed(seed);
+  lm::Qwen3Lm model(c);
+  lm::save_model(dir, model);
+  sid::write_sids_jsonl(world.sids, join_path(dir, "sids.jsonl"));
+}
 
 }  // namespace gr2::test
