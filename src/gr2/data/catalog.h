@@ -1,4 +1,4 @@
-// The item catalog: ids, titles, category paths, brands and free text (catalog.jsonl, DESIGN §5).
+// The item catalog: ids, titles, category paths, brands and free text (catalog.jsonl, docs/formats.md).
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,4 @@
-// User interaction events (events.jsonl, DESIGN §5): who touched which item, when, and how.
+// User interaction events (events.jsonl, docs/formats.md): who touched which item, when, and how.
 #pragma once
 
 #include <cstdint>

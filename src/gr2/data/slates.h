@@ -1,4 +1,4 @@
-// Logged re-ranking requests (slates.jsonl, DESIGN §5): a user's history, the K candidates in the
+// Logged re-ranking requests (slates.jsonl, docs/formats.md): a user's history, the K candidates in the
 // upstream ranker's order ("incoming order") and a graded engagement label per candidate.
 #pragma once
 

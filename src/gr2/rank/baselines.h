@@ -1,4 +1,4 @@
-// Simple reference policies every evaluation table shows (DESIGN §7): the incoming order, a seeded
+// Simple reference policies every evaluation table shows (docs/evaluation.md): the incoming order, a seeded
 // random order, item popularity in the training events, and the oracle of the synthetic world.
 #pragma once
 

@@ -1,4 +1,4 @@
-// Behaviour diagnostics of a policy (DESIGN §7), which reveal reward hacking that metrics alone
+// Behaviour diagnostics of a policy (docs/evaluation.md), which reveal reward hacking that metrics alone
 // hide: invalid answers, copying the incoming order, position bias of the chosen top-1, and
 // robustness to the order in which candidates are presented; plus output tokens and latency.
 #pragma once

@@ -1,4 +1,4 @@
-// Offline evaluation of policies on logged slates (DESIGN §7): runs each policy (batched), times
+// Offline evaluation of policies on logged slates (docs/evaluation.md): runs each policy (batched), times
 // it, computes per-slate metrics, bootstrap intervals (of each mean, and of the paired difference
 // to the incoming order) and behaviour diagnostics.
 #pragma once

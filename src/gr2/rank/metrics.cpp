@@ -1,4 +1,4 @@
-// Per-slate ranking metrics: R@K, N@K, AUC (DESIGN §7).
+// Per-slate ranking metrics: R@K, N@K, AUC (docs/evaluation.md).
 #include "gr2/rank/metrics.h"
 
 #include <algorithm>

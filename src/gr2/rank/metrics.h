@@ -1,4 +1,4 @@
-// Per-slate ranking metrics of the evaluation protocol (DESIGN §7): recall R@K, nDCG N@K and
+// Per-slate ranking metrics of the evaluation protocol (docs/evaluation.md): recall R@K, nDCG N@K and
 // pairwise AUC, computed from a slate's graded labels and a ranking (a permutation).
 #pragma once
 

@@ -3,7 +3,7 @@
 // Loss = ||x - dec(z_q)||^2 + sum_k (||sg(r_k) - q_k||^2 [gradient codebooks only]
 //        + beta ||r_k - sg(q_k)||^2) + lambda_div * diversity + lambda_ctr * InfoNCE,
 // with the straight-through estimator z_q = z + sg(sum_k q_k - z).
-// Balanced-utilisation techniques (PAPER_NOTES §2): k-means++ init per level on residuals, EMA
+// Balanced-utilisation techniques (GR2, arXiv 2602.07774, §2.3): k-means++ init per level on residuals, EMA
 // codebook updates with Laplace-smoothed counts, diversity loss on soft usage, dead-code reset.
 #pragma once
 

@@ -25,7 +25,7 @@
 // own ranking (deterministic). In targeted mode the target is placed first and the other candidates
 // follow in the (sampled) heuristic order; the rationale then explains the target with whatever the
 // history offers, as a teacher that was told the answer would (post-hoc rationalisation is the
-// known risk of targeted traces, PAPER_NOTES section 4).
+// known risk of targeted traces: GR2, arXiv 2602.07774, reasoning-trace generation).
 #pragma once
 
 #include <string>
