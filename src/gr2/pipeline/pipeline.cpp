@@ -210,6 +210,7 @@ PipelineResult run_pipeline(const PipelineOptions& options) {
   const legacy::LegacyConfig legacy_config = legacy::LegacyConfig::from_config(config);
   const EvalSettings eval_settings = EvalSettings::from_config(config);
   const c10::Device device = resolve_device(options.device);
+  if (settings.threads > 0) set_cpu_threads(settings.threads);
   std::cerr << "gr2 pipeline: work " << options.work << ", device " << describe_device(device) << "\n";
 
   const std::string& w = options.work;
