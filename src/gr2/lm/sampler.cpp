@@ -37,21 +37,37 @@ torch::Tensor nucleus(const torch::Tensor& sorted_logits, double top_p) {
   return sorted_logits.masked_fill(mass_before >= top_p, kNegInf);
 }
 
+// The distribution a non-greedy draw is taken from, over the tokens it can pick: log-probs [B, K]
+// after temperature, top-k and top-p, and the token ids of those K columns (undefined when K = V
+// and the columns are the vocabulary itself). Shared by Sampler::sample and sampling_log_probs so
+// the two cannot drift apart.
+struct Candidates {
+  torch::Tensor log_probs;  // [B, K]
+  torch::Tensor indices;    // [B, K] token ids, or undefined (identity)
+};
+
+Candidates sampling_candidates(const torch::Tensor& float_logits, const SamplingOptions& options) {
+  const auto logits = float_logits / options.temperature;
+  const int64_t V = logits.size(1);
+  const bool use_top_k = options.top_k > 0 && options.top_k < V;
+  const bool use_top_p = options.top_p < 1.0;
+  if (!use_top_k && !use_top_p) return {torch::log_softmax(logits, -1), torch::Tensor()};
+  // Work on the candidates only, sorted by logit: the top k (or all V when only top-p is on).
+  auto sorted = use_top_k ? logits.topk(options.top_k, -1, /*largest=*/true, /*sorted=*/true)
+                          : logits.sort(-1, /*descending=*/true);
+  auto values = std::get<0>(sorted);  // [B, K]
+  if (use_top_p) values = nucleus(values, options.top_p);
+  return {torch::log_softmax(values, -1), std::get<1>(sorted)};
+}
+
 }  // namespace
 
 torch::Tensor sampling_log_probs(const torch::Tensor& raw_logits, const SamplingOptions& options) {
   auto logits = raw_logits.to(torch::kFloat);  // [B, V]
   if (options.greedy()) return torch::log_softmax(logits, -1);
-  logits = logits / options.temperature;
-  const int64_t V = logits.size(1);
-  const bool use_top_k = options.top_k > 0 && options.top_k < V;
-  const bool use_top_p = options.top_p < 1.0;
-  if (!use_top_k && !use_top_p) return torch::log_softmax(logits, -1);
-  auto sorted = use_top_k ? logits.topk(options.top_k, -1, /*largest=*/true, /*sorted=*/true)
-                          : logits.sort(-1, /*descending=*/true);
-  auto values = std::get<0>(sorted), indices = std::get<1>(sorted);  // [B, K]
-  if (use_top_p) values = nucleus(values, options.top_p);
-  return torch::full_like(logits, kNegInf).scatter(1, indices, torch::log_softmax(values, -1));
+  const Candidates c = sampling_candidates(logits, options);
+  if (!c.indices.defined()) return c.log_probs;
+  return torch::full_like(logits, kNegInf).scatter(1, c.indices, c.log_probs);
 }
 
 Sampler::Sampler(const SamplingOptions& options, torch::Device device)
@@ -66,23 +82,10 @@ SampledTokens Sampler::sample(const torch::Tensor& raw_logits) {
     auto log_probs = torch::log_softmax(logits, -1).gather(1, tokens.unsqueeze(1)).squeeze(1);
     return {tokens, log_probs};
   }
-  logits = logits / options_.temperature;
-  const int64_t V = logits.size(1);
-  const bool use_top_k = options_.top_k > 0 && options_.top_k < V;
-  const bool use_top_p = options_.top_p < 1.0;
-  if (!use_top_k && !use_top_p) {
-    auto log_probs = torch::log_softmax(logits, -1);
-    auto tokens = torch::multinomial(log_probs.exp(), 1, false, generator_);  // [B, 1]
-    return {tokens.squeeze(1), log_probs.gather(1, tokens).squeeze(1)};
-  }
-  // Work on the candidates only, sorted by logit: the top k (or all V when only top-p is on).
-  auto sorted = use_top_k ? logits.topk(options_.top_k, -1, /*largest=*/true, /*sorted=*/true)
-                          : logits.sort(-1, /*descending=*/true);
-  auto values = std::get<0>(sorted), indices = std::get<1>(sorted);  // [B, K]
-  if (use_top_p) values = nucleus(values, options_.top_p);
-  auto log_probs = torch::log_softmax(values, -1);                      // [B, K]
-  auto pick = torch::multinomial(log_probs.exp(), 1, false, generator_);  // [B, 1] into K
-  return {indices.gather(1, pick).squeeze(1), log_probs.gather(1, pick).squeeze(1)};
+  const Candidates c = sampling_candidates(logits, options_);
+  auto pick = torch::multinomial(c.log_probs.exp(), 1, false, generator_);  // [B, 1] into K
+  auto tokens = c.indices.defined() ? c.indices.gather(1, pick) : pick;
+  return {tokens.squeeze(1), c.log_probs.gather(1, pick).squeeze(1)};
 }
 
 }  // namespace gr2::lm

@@ -25,6 +25,21 @@ void add_metrics(const std::vector<MetricSpec>& metrics, const std::vector<int>&
   }
 }
 
+// One metric of one policy: the mean with its interval, and the paired difference to `reference`
+// (the same metric of another policy on the same slates, in the same order).
+MetricResult metric_result(const std::string& name, const std::vector<double>& values,
+                           const std::vector<double>& reference, const BootstrapOptions& bootstrap) {
+  MetricResult mr;
+  mr.metric = name;
+  mr.n = static_cast<int64_t>(values.size());
+  if (mr.n > 0) {
+    mr.mean_ci = bootstrap_mean(values, bootstrap);
+    mr.mean = mr.mean_ci.estimate;
+    mr.diff = paired_bootstrap_diff(values, reference, bootstrap);
+  }
+  return mr;
+}
+
 }  // namespace
 
 EvalResult evaluate(const std::vector<Policy*>& policies, const std::vector<Slate>& slates,
@@ -141,18 +156,10 @@ EvalResult evaluate(const std::vector<Policy*>& policies, const std::vector<Slat
       pr.diagnostics.has_robustness = true;
     }
     for (size_t m = 0; m < options.metrics.size(); ++m) {
-      MetricResult mr;
-      mr.metric = options.metrics[m].name;
-      mr.n = static_cast<int64_t>(values[m].size());
       check_internal(values[m].size() == base[m].size(),
-                     "evaluation: metric " + mr.metric + " is defined on different slates for '" +
+                     "evaluation: metric " + options.metrics[m].name + " is defined on different slates for '" +
                          pr.policy + "' and the incoming order");
-      if (mr.n > 0) {
-        mr.mean_ci = bootstrap_mean(values[m], options.bootstrap);
-        mr.mean = mr.mean_ci.estimate;
-        mr.diff = paired_bootstrap_diff(values[m], base[m], options.bootstrap);
-      }
-      pr.metrics.push_back(mr);
+      pr.metrics.push_back(metric_result(options.metrics[m].name, values[m], base[m], options.bootstrap));
     }
     values_of[pr.policy] = std::move(values);
     result.policies.push_back(std::move(pr));
@@ -161,17 +168,8 @@ EvalResult evaluate(const std::vector<Policy*>& policies, const std::vector<Slat
     Comparison c{policy, reference, {}};
     const MetricValues& a = values_of.at(policy);
     const MetricValues& b = values_of.at(reference);
-    for (size_t m = 0; m < options.metrics.size(); ++m) {
-      MetricResult mr;
-      mr.metric = options.metrics[m].name;
-      mr.n = static_cast<int64_t>(a[m].size());
-      if (mr.n > 0) {
-        mr.mean_ci = bootstrap_mean(a[m], options.bootstrap);
-        mr.mean = mr.mean_ci.estimate;
-        mr.diff = paired_bootstrap_diff(a[m], b[m], options.bootstrap);
-      }
-      c.metrics.push_back(mr);
-    }
+    for (size_t m = 0; m < options.metrics.size(); ++m)
+      c.metrics.push_back(metric_result(options.metrics[m].name, a[m], b[m], options.bootstrap));
     result.comparisons.push_back(std::move(c));
   }
   return result;

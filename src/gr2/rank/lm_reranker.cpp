@@ -80,14 +80,14 @@ std::vector<std::vector<int64_t>> LmReranker::candidate_tokens(const RankRequest
   return candidates;
 }
 
-int64_t LmReranker::max_answer_tokens(const RankRequest& request) const {
+int64_t LmReranker::answer_budget(const std::vector<std::vector<int64_t>>& candidates) const {
   // K SIDs, the end token, and the think block (its tokens, </think> and the newline after it).
   int64_t answer_len = 1;
-  for (const auto& c : candidate_tokens(request)) answer_len += static_cast<int64_t>(c.size());
+  for (const auto& c : candidates) answer_len += static_cast<int64_t>(c.size());
   return answer_len + (options_.prompt.think ? options_.max_think_tokens + 1 + static_cast<int64_t>(newline_.size()) : 0);
 }
 
-std::unique_ptr<lm::LogitConstraint> LmReranker::answer_constraint(const RankRequest& request) const {
+std::unique_ptr<lm::LogitConstraint> LmReranker::make_constraint(std::vector<std::vector<int64_t>> candidates) const {
   if (!options_.constrained) return nullptr;
   lm::PermutationFormat format;
   format.end = {vocabulary_.im_end_id()};
@@ -97,7 +97,15 @@ std::unique_ptr<lm::LogitConstraint> LmReranker::answer_constraint(const RankReq
   format.after_think = newline_;
   format.banned_in_think = {vocabulary_.im_end_id(), vocabulary_.eos_id(), vocabulary_.im_start_id(),
                             vocabulary_.think_begin_id()};
-  return std::make_unique<lm::PermutationConstraint>(candidate_tokens(request), format);
+  return std::make_unique<lm::PermutationConstraint>(std::move(candidates), format);
+}
+
+int64_t LmReranker::max_answer_tokens(const RankRequest& request) const {
+  return answer_budget(candidate_tokens(request));
+}
+
+std::unique_ptr<lm::LogitConstraint> LmReranker::answer_constraint(const RankRequest& request) const {
+  return make_constraint(candidate_tokens(request));
 }
 
 std::vector<LmRollout> LmReranker::rollout(const std::vector<RankRequest>& requests, int samples, uint64_t seed) {
@@ -142,12 +150,13 @@ std::vector<LmRollout> LmReranker::rollout(const std::vector<RankRequest>& reque
   for (size_t i = 0; i < requests.size(); ++i) {
     const RankRequest& request = requests[i];
     const std::vector<int64_t> prompt = prompt_tokens(request);
-    const int64_t max_new = max_answer_tokens(request);
+    const std::vector<std::vector<int64_t>> candidates = candidate_tokens(request);  // encoded once per request
+    const int64_t max_new = answer_budget(candidates);
     for (int s = 0; s < samples; ++s) {
       lm::GenerationRequest g;
       g.prompt = prompt;
       g.max_new_tokens = max_new;
-      g.constraint = answer_constraint(request);
+      g.constraint = make_constraint(candidates);
       batch.push_back(std::move(g));
       slots.push_back(i * static_cast<size_t>(samples) + static_cast<size_t>(s));
       if (static_cast<int64_t>(batch.size()) >= options_.batch_size) flush(splitmix64(seed ^ splitmix64(batch_index++)));

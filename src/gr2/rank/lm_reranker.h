@@ -91,6 +91,9 @@ class LmReranker {
 
   // The candidates' SID token sequences, in incoming order.
   std::vector<std::vector<int64_t>> candidate_tokens(const RankRequest& request) const;
+  // The answer constraint and the most tokens an answer can have, for those sequences.
+  std::unique_ptr<lm::LogitConstraint> make_constraint(std::vector<std::vector<int64_t>> candidates) const;
+  int64_t answer_budget(const std::vector<std::vector<int64_t>>& candidates) const;
 };
 
 // "lm:DIR" policy names.

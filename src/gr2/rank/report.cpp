@@ -50,6 +50,23 @@ int confidence_percent(const EvalResult& r) {
   return static_cast<int>(std::lround(100.0 * r.bootstrap.confidence));
 }
 
+// The header and alignment rows of a table with one column per metric.
+std::string metrics_table_header(const std::string& first_column, const EvalResult& result) {
+  std::string out = "| " + first_column + " |";
+  for (const auto& m : result.metrics) out += " " + m.name + " |";
+  out += "\n|---|";
+  for (size_t i = 0; i < result.metrics.size(); ++i) out += "---:|";
+  return out + "\n";
+}
+
+// A difference interval as JSON (nulls when the metric is undefined).
+Json diff_json(const MetricResult& m) {
+  const bool d = m.defined();
+  return {{"estimate", number_or_null(d, m.diff.estimate)},
+          {"lo", number_or_null(d, m.diff.lo)},
+          {"hi", number_or_null(d, m.diff.hi)}};
+}
+
 // The columns of the position histogram: positions 1..kMaxColumns, then one bucket for the rest.
 constexpr size_t kMaxColumns = 10;
 
@@ -65,11 +82,7 @@ std::string format_metric_cell(const MetricResult& metric, bool is_reference) {
 
 std::string format_metrics_table(const EvalResult& result) {
   std::ostringstream out;
-  out << "| policy |";
-  for (const auto& m : result.metrics) out << " " << m.name << " |";
-  out << "\n|---|";
-  for (size_t i = 0; i < result.metrics.size(); ++i) out << "---:|";
-  out << "\n";
+  out << metrics_table_header("policy", result);
   for (const auto& p : result.policies) {
     out << "| " << cell(p.policy) << " |";
     for (const auto& m : p.metrics) out << " " << format_metric_cell(m, p.policy == "incoming") << " |";
@@ -81,11 +94,7 @@ std::string format_metrics_table(const EvalResult& result) {
 std::string format_comparisons_table(const EvalResult& result) {
   if (result.comparisons.empty()) return "";
   std::ostringstream out;
-  out << "| policy vs reference |";
-  for (const auto& m : result.metrics) out << " " << m.name << " |";
-  out << "\n|---|";
-  for (size_t i = 0; i < result.metrics.size(); ++i) out << "---:|";
-  out << "\n";
+  out << metrics_table_header("policy vs reference", result);
   for (const auto& c : result.comparisons) {
     out << "| " << cell(c.policy) << " vs " << cell(c.reference) << " |";
     for (const auto& m : c.metrics) out << " " << format_metric_cell(m, false) << " |";
@@ -213,10 +222,7 @@ Json report_to_json(const EvalResult& result) {
           {"n", m.n},
           {"mean", number_or_null(d, m.mean)},
           {"ci", {number_or_null(d, m.mean_ci.lo), number_or_null(d, m.mean_ci.hi)}},
-          {"diff_vs_incoming",
-           {{"estimate", number_or_null(d, m.diff.estimate)},
-            {"lo", number_or_null(d, m.diff.lo)},
-            {"hi", number_or_null(d, m.diff.hi)}}}};
+          {"diff_vs_incoming", diff_json(m)}};
     }
     pj["metrics"] = metrics;
     const PolicyDiagnostics& d = p.diagnostics;
@@ -250,11 +256,7 @@ Json report_to_json(const EvalResult& result) {
     Json metrics = Json::object();
     for (const auto& m : c.metrics) {
       const bool d = m.defined();
-      metrics[m.metric] = {{"n", m.n},
-                           {"mean", number_or_null(d, m.mean)},
-                           {"diff", {{"estimate", number_or_null(d, m.diff.estimate)},
-                                     {"lo", number_or_null(d, m.diff.lo)},
-                                     {"hi", number_or_null(d, m.diff.hi)}}}};
+      metrics[m.metric] = {{"n", m.n}, {"mean", number_or_null(d, m.mean)}, {"diff", diff_json(m)}};
     }
     comparisons.push_back({{"policy", c.policy}, {"reference", c.reference}, {"metrics", metrics}});
   }
