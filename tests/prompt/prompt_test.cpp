@@ -10,6 +10,7 @@
 #include "gr2/prompt/answer_parser.h"
 #include "gr2/prompt/prompt_renderer.h"
 #include "gr2/prompt/tokens.h"
+#include "gr2/reranker/lm_reranker.h"
 #include "gr2/sid/sid_table.h"
 #include "test_util.h"
 
@@ -251,7 +252,7 @@ TEST_F(PromptFailures, ValidWithToleratedWhitespace) {
   EXPECT_EQ(a.order, (std::vector<int>{1, 2, 0}));
   EXPECT_EQ(a.reasoning, "why " + sid_of(2));
   EXPECT_EQ(a.message, "");
-  const PolicyAnswer p = a.to_policy_answer();
+  const PolicyAnswer p = to_policy_answer(a);
   EXPECT_TRUE(p.valid);
   EXPECT_EQ(p.order, a.order);
   EXPECT_EQ(p.failure, "");
@@ -277,8 +278,8 @@ TEST_F(PromptFailures, Unparseable) {
     EXPECT_FALSE(a.valid());
     EXPECT_TRUE(a.order.empty());
     EXPECT_FALSE(a.message.empty());
-    EXPECT_EQ(a.to_policy_answer().failure, "unparseable");
-    EXPECT_FALSE(a.to_policy_answer().valid);
+    EXPECT_EQ(to_policy_answer(a).failure, "unparseable");
+    EXPECT_FALSE(to_policy_answer(a).valid);
   }
   // Without think, reasoning text before the SIDs is unparseable.
   EXPECT_EQ(parse("because " + ranking, false).failure, AnswerFailure::Unparseable);
@@ -289,7 +290,7 @@ TEST_F(PromptFailures, UnknownItem) {
   EXPECT_EQ(a.failure, AnswerFailure::UnknownItem);
   EXPECT_NE(a.message.find(sid_of(7)), std::string::npos) << a.message;
   EXPECT_EQ(a.reasoning, "r");
-  EXPECT_EQ(a.to_policy_answer().failure, "unknown_item");
+  EXPECT_EQ(to_policy_answer(a).failure, "unknown_item");
   // A SID with another number of levels is well formed but no candidate's.
   EXPECT_EQ(parse("r</think><|sid_begin|><s_a_0><s_b_1><|sid_end|>" + sid_of(1) + sid_of(2)).failure,
             AnswerFailure::UnknownItem);
@@ -301,7 +302,7 @@ TEST_F(PromptFailures, Duplicate) {
   const ParsedAnswer a = parse("r</think>" + sid_of(1) + sid_of(2) + sid_of(1));
   EXPECT_EQ(a.failure, AnswerFailure::Duplicate);
   EXPECT_NE(a.message.find("ranks 1 and 3"), std::string::npos) << a.message;
-  EXPECT_EQ(a.to_policy_answer().failure, "duplicate");
+  EXPECT_EQ(to_policy_answer(a).failure, "duplicate");
   // Duplicate wins over missing; a fourth SID that repeats one is a duplicate too.
   EXPECT_EQ(parse("r</think>" + sid_of(0) + sid_of(0)).failure, AnswerFailure::Duplicate);
   EXPECT_EQ(parse("r</think>" + sid_of(0) + sid_of(1) + sid_of(2) + sid_of(0)).failure, AnswerFailure::Duplicate);
@@ -311,7 +312,7 @@ TEST_F(PromptFailures, Missing) {
   const ParsedAnswer a = parse("r</think>" + sid_of(2) + sid_of(0) + "<|im_end|>");
   EXPECT_EQ(a.failure, AnswerFailure::Missing);
   EXPECT_NE(a.message.find("2 of 3"), std::string::npos) << a.message;
-  EXPECT_EQ(a.to_policy_answer().failure, "missing");
+  EXPECT_EQ(to_policy_answer(a).failure, "missing");
   EXPECT_EQ(parse("r</think><|im_end|>").failure, AnswerFailure::Missing);
   EXPECT_EQ(parse("r</think>").failure, AnswerFailure::Missing);
   EXPECT_EQ(parse("", false).failure, AnswerFailure::Missing);

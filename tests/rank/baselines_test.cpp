@@ -4,7 +4,7 @@
 #include <algorithm>
 
 #include "gr2/rank/baselines.h"
-#include "gr2/rank/policy_factory.h"
+#include "gr2/eval/policy_factory.h"
 #include "test_util.h"
 
 namespace gr2 {

@@ -16,7 +16,7 @@
 #include "gr2/rank/legacy/legacy_config.h"
 #include "gr2/rank/legacy/legacy_policy.h"
 #include "gr2/rank/legacy/legacy_trainer.h"
-#include "gr2/rank/policy_factory.h"
+#include "gr2/eval/policy_factory.h"
 #include "test_util.h"
 
 namespace gr2::legacy {

@@ -14,14 +14,14 @@
 #include "gr2/lm/qwen3_model.h"
 #include "gr2/lm/vocabulary.h"
 #include "gr2/prompt/prompt_renderer.h"
-#include "gr2/rank/lm_reranker.h"
-#include "gr2/train/checkpoint_teacher.h"
-#include "gr2/train/teacher.h"
-#include "gr2/train/traces_config.h"
+#include "gr2/reranker/lm_reranker.h"
+#include "gr2/train/traces/teachers/checkpoint_teacher.h"
+#include "gr2/train/traces/teachers/teacher.h"
+#include "gr2/train/traces/traces_config.h"
 #include "test_util.h"
 #include "train/trace_fixtures.h"
 
-namespace gr2::train {
+namespace gr2::train::traces::teachers {
 namespace {
 
 class CheckpointTeacherWorld : public ::testing::Test {
@@ -163,4 +163,4 @@ TEST_F(CheckpointTeacherWorld, ErrorsNameTheProblem) {
 }
 
 }  // namespace
-}  // namespace gr2::train
+}  // namespace gr2::train::traces::teachers

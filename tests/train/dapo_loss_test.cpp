@@ -6,9 +6,9 @@
 
 #include <cmath>
 
-#include "gr2/train/dapo_loss.h"
+#include "gr2/train/rl/dapo_loss.h"
 
-namespace gr2::train {
+namespace gr2::train::rl {
 namespace {
 
 TEST(DapoLoss, DecoupledClippingOnHandComputedTokens) {
@@ -56,4 +56,4 @@ TEST(DapoLoss, KlPenaltyUsesTheK3Estimate) {
 }
 
 }  // namespace
-}  // namespace gr2::train
+}  // namespace gr2::train::rl

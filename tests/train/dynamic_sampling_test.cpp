@@ -1,9 +1,9 @@
 // Dynamic sampling: tied groups are dropped and refilled with fresh prompts, within the round cap.
 #include <gtest/gtest.h>
 
-#include "gr2/train/dynamic_sampling.h"
+#include "gr2/train/rl/dynamic_sampling.h"
 
-namespace gr2::train {
+namespace gr2::train::rl {
 namespace {
 
 TEST(DynamicSampling, DropsTiedGroupsAndRefills) {
@@ -48,4 +48,4 @@ TEST(DynamicSampling, StopsAtTheRoundCapAndWithoutDynamicKeepsEverything) {
 }
 
 }  // namespace
-}  // namespace gr2::train
+}  // namespace gr2::train::rl

@@ -19,13 +19,13 @@
 #include "gr2/lm/sid_trie.h"
 #include "gr2/lm/vocabulary.h"
 #include "gr2/sid/sid_table.h"
-#include "gr2/train/midtrain_data.h"
-#include "gr2/train/midtrain_task.h"
-#include "gr2/train/midtrain_tasks.h"
-#include "gr2/train/next_item_eval.h"
+#include "gr2/train/midtrain/midtrain_data.h"
+#include "gr2/train/midtrain/midtrain_task.h"
+#include "gr2/train/midtrain/midtrain_tasks.h"
+#include "gr2/train/midtrain/next_item_eval.h"
 #include "test_util.h"
 
-namespace gr2::train {
+namespace gr2::train::midtrain {
 namespace {
 
 // SIDs (3 levels x 16 codes) = the item index in base 16: unique for up to 4096 items.
@@ -302,4 +302,4 @@ threads = 1
 }
 
 }  // namespace
-}  // namespace gr2::train
+}  // namespace gr2::train::midtrain

@@ -18,11 +18,11 @@
 #include "gr2/core/rng.h"
 #include "gr2/lm/model_checkpoint.h"
 #include "gr2/lm/vocabulary.h"
-#include "gr2/train/corpus_text.h"
-#include "gr2/train/pretrain_task.h"
+#include "gr2/train/pretrain/corpus_text.h"
+#include "gr2/train/pretrain/pretrain_task.h"
 #include "test_util.h"
 
-namespace gr2::train {
+namespace gr2::train::pretrain {
 namespace {
 
 // A product-like corpus: `lines` documents from a few hundred words.
@@ -196,4 +196,4 @@ TEST(PretrainCli, SigkillThenResumeIsByteIdentical) {
 }
 
 }  // namespace
-}  // namespace gr2::train
+}  // namespace gr2::train::pretrain

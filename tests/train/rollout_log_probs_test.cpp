@@ -13,12 +13,12 @@
 #include "gr2/lm/permutation_constraint.h"
 #include "gr2/lm/qwen3_model.h"
 #include "gr2/lm/vocabulary.h"
-#include "gr2/rank/lm_reranker.h"
-#include "gr2/train/rollout_log_probs.h"
+#include "gr2/reranker/lm_reranker.h"
+#include "gr2/train/rl/rollout_log_probs.h"
 #include "test_util.h"
 #include "train/trace_fixtures.h"
 
-namespace gr2::train {
+namespace gr2::train::rl {
 namespace {
 
 class RolloutLogProbsWorld : public ::testing::Test {
@@ -162,4 +162,4 @@ TEST(ConstraintReplay, RefusesATokenTheConstraintDidNotAllow) {
 }
 
 }  // namespace
-}  // namespace gr2::train
+}  // namespace gr2::train::rl

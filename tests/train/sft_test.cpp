@@ -13,12 +13,12 @@
 #include "gr2/lm/model_checkpoint.h"
 #include "gr2/lm/qwen3_model.h"
 #include "gr2/lm/vocabulary.h"
-#include "gr2/rank/lm_reranker.h"
-#include "gr2/train/sft.h"
+#include "gr2/reranker/lm_reranker.h"
+#include "gr2/train/sft/sft.h"
 #include "test_util.h"
 #include "train/trace_fixtures.h"
 
-namespace gr2::train {
+namespace gr2::train::sft {
 namespace {
 
 class SftWorld : public ::testing::Test {
@@ -104,4 +104,4 @@ TEST_F(SftWorld, RejectsKeysTheStageDoesNotRead) {
 }
 
 }  // namespace
-}  // namespace gr2::train
+}  // namespace gr2::train::sft

@@ -22,14 +22,14 @@
 #include "gr2/prompt/answer_parser.h"
 #include "gr2/prompt/prompt_renderer.h"
 #include "gr2/prompt/teacher_chat.h"
-#include "gr2/train/heuristic_teacher.h"
-#include "gr2/train/http_teacher.h"
-#include "gr2/train/plackett_luce.h"
-#include "gr2/train/teacher.h"
+#include "gr2/train/traces/teachers/heuristic_teacher.h"
+#include "gr2/train/traces/teachers/http_teacher.h"
+#include "gr2/train/traces/teachers/plackett_luce.h"
+#include "gr2/train/traces/teachers/teacher.h"
 #include "test_util.h"
 #include "train/trace_fixtures.h"
 
-namespace gr2::train {
+namespace gr2::train::traces::teachers {
 namespace {
 
 Catalog tiny_catalog() {
@@ -583,4 +583,4 @@ TEST(TeacherHttp, TimeoutsAndUnreachableServersFailTheAttempt) {
 }
 
 }  // namespace
-}  // namespace gr2::train
+}  // namespace gr2::train::traces::teachers

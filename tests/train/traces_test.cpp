@@ -12,15 +12,15 @@
 #include "gr2/core/file_io.h"
 #include "gr2/prompt/answer_parser.h"
 #include "gr2/prompt/prompt_renderer.h"
-#include "gr2/train/heuristic_teacher.h"
-#include "gr2/train/trace_file.h"
-#include "gr2/train/trace_generation.h"
-#include "gr2/train/trace_report.h"
-#include "gr2/train/traces_config.h"
+#include "gr2/train/traces/teachers/heuristic_teacher.h"
+#include "gr2/train/traces/trace_file.h"
+#include "gr2/train/traces/trace_generation.h"
+#include "gr2/train/traces/trace_report.h"
+#include "gr2/train/traces/traces_config.h"
 #include "test_util.h"
 #include "train/trace_fixtures.h"
 
-namespace gr2::train {
+namespace gr2::train::traces {
 namespace {
 
 std::map<std::string, const Slate*> by_id(const std::vector<Slate>& slates) {
@@ -29,7 +29,7 @@ std::map<std::string, const Slate*> by_id(const std::vector<Slate>& slates) {
   return out;
 }
 
-TraceRunOptions quiet_options(TeachMode mode, int attempts, double temperature) {
+TraceRunOptions quiet_options(teachers::TeachMode mode, int attempts, double temperature) {
   TraceRunOptions o;
   o.mode = mode;
   o.attempts = attempts;
@@ -49,11 +49,11 @@ class TracesWorld : public ::testing::Test {
     delete world_;
     delete tmp_;
   }
-  HeuristicTeacher teacher(double temperature, uint64_t seed = 3) const {
-    HeuristicTeacherOptions o;
+  teachers::HeuristicTeacher teacher(double temperature, uint64_t seed = 3) const {
+    teachers::HeuristicTeacherOptions o;
     o.temperature = temperature;
     o.seed = seed;
-    return HeuristicTeacher(world_->catalog, world_->train_events, renderer_, o);
+    return teachers::HeuristicTeacher(world_->catalog, world_->train_events, renderer_, o);
   }
   static TempDir* tmp_;
   static test::SmallWorld* world_;
@@ -64,9 +64,9 @@ test::SmallWorld* TracesWorld::world_ = nullptr;
 
 TEST_F(TracesWorld, RejectionKeepsOnlyPositiveFirstWithinTheAttemptLimit) {
   TempDir out;
-  HeuristicTeacher t = teacher(1.0);
+  teachers::HeuristicTeacher t = teacher(1.0);
   const TraceRunResult r = generate_traces(t, world_->train_slates, out.path("traces.jsonl"),
-                                           quiet_options(TeachMode::Rejection, 3, 1.0));
+                                           quiet_options(teachers::TeachMode::Rejection, 3, 1.0));
   const auto slates = by_id(world_->train_slates);
   int64_t with_positive = 0;
   for (const Slate& s : world_->train_slates) with_positive += s.has_positive();
@@ -88,7 +88,7 @@ TEST_F(TracesWorld, RejectionKeepsOnlyPositiveFirstWithinTheAttemptLimit) {
     for (int a = 0; a < rec.attempts; ++a) EXPECT_EQ(rec.attempt_log[size_t(a)].attempt, a);
     ASSERT_TRUE(is_permutation_of(rec.order, s.size()));  // the heuristic is always valid
     for (size_t k = 0; k < rec.order.size(); ++k) EXPECT_EQ(rec.ranking[k], s.candidates[size_t(rec.order[k])].item_id);
-    EXPECT_EQ(rec.seed, attempt_seed(3, rec.request_id, rec.attempt));
+    EXPECT_EQ(rec.seed, teachers::attempt_seed(3, rec.request_id, rec.attempt));
     EXPECT_EQ(rec.top1_label, s.labels[size_t(rec.order[0])]);
     if (rec.accepted) {
       ++accepted;
@@ -132,8 +132,8 @@ TEST_F(TracesWorld, RejectionKeepsOnlyPositiveFirstWithinTheAttemptLimit) {
 
 TEST_F(TracesWorld, TargetedAcceptsEveryTraceWithTheTargetFirst) {
   TempDir out;
-  HeuristicTeacher t = teacher(0.5);
-  TraceRunOptions o = quiet_options(TeachMode::Targeted, 4, 0.5);
+  teachers::HeuristicTeacher t = teacher(0.5);
+  TraceRunOptions o = quiet_options(teachers::TeachMode::Targeted, 4, 0.5);
   o.limit = 40;
   const TraceRunResult r = generate_traces(t, world_->train_slates, out.path("t.jsonl"), o);
   EXPECT_EQ(r.eligible, 40);
@@ -144,7 +144,7 @@ TEST_F(TracesWorld, TargetedAcceptsEveryTraceWithTheTargetFirst) {
     const Slate& s = *slates.at(rec.request_id);
     EXPECT_TRUE(rec.accepted);
     EXPECT_EQ(rec.attempts, 1);
-    EXPECT_EQ(rec.target, target_candidate(s.labels));
+    EXPECT_EQ(rec.target, teachers::target_candidate(s.labels));
     EXPECT_EQ(rec.order[0], rec.target);
     EXPECT_EQ(rec.top1_label, *std::max_element(s.labels.begin(), s.labels.end()));
   }
@@ -154,8 +154,8 @@ TEST_F(TracesWorld, TargetedAcceptsEveryTraceWithTheTargetFirst) {
 
 TEST_F(TracesWorld, DeterministicTeacherMakesOneAttempt) {
   TempDir out;
-  HeuristicTeacher t = teacher(0.0);
-  TraceRunOptions o = quiet_options(TeachMode::Rejection, 5, 0.0);
+  teachers::HeuristicTeacher t = teacher(0.0);
+  TraceRunOptions o = quiet_options(teachers::TeachMode::Rejection, 5, 0.0);
   o.limit = 50;
   const TraceRunResult r = generate_traces(t, world_->train_slates, out.path("d.jsonl"), o);
   EXPECT_DOUBLE_EQ(r.report.mean_attempts, 1.0);
@@ -166,8 +166,8 @@ TEST_F(TracesWorld, ResumeAfterAPartialRunWithATornLineGivesTheSameFile) {
   TempDir out;
   const std::string full = out.path("full.jsonl");
   const std::string part = out.path("part.jsonl");
-  HeuristicTeacher t = teacher(1.0);
-  TraceRunOptions o = quiet_options(TeachMode::Rejection, 3, 1.0);
+  teachers::HeuristicTeacher t = teacher(1.0);
+  TraceRunOptions o = quiet_options(teachers::TeachMode::Rejection, 3, 1.0);
   o.limit = 120;
   generate_traces(t, world_->train_slates, full, o);
 
@@ -199,22 +199,22 @@ TEST_F(TracesWorld, ResumeAfterAPartialRunWithATornLineGivesTheSameFile) {
   EXPECT_EQ(read_file(part), read_file(full));
 
   // Mixing teachers, modes or temperatures in one file is refused.
-  HeuristicTeacher cold = teacher(0.0);
-  expect_error([&] { generate_traces(cold, world_->train_slates, part, quiet_options(TeachMode::Rejection, 3, 0.0)); },
+  teachers::HeuristicTeacher cold = teacher(0.0);
+  expect_error([&] { generate_traces(cold, world_->train_slates, part, quiet_options(teachers::TeachMode::Rejection, 3, 0.0)); },
                "holds traces of teacher 'heuristic', mode rejection, temperature 1.0");
-  expect_error([&] { generate_traces(t, world_->train_slates, part, quiet_options(TeachMode::Targeted, 3, 1.0)); },
+  expect_error([&] { generate_traces(t, world_->train_slates, part, quiet_options(teachers::TeachMode::Targeted, 3, 1.0)); },
                "Delete the file or write to another --out");
 }
 
 // A teacher whose server is down for some requests: it answers the incoming order, or fails in
 // transport for request ids in `down`.
-class FlakyTeacher : public Teacher {
+class FlakyTeacher : public teachers::Teacher {
  public:
   std::set<std::string> down;
   std::string name() const override { return "flaky"; }
   Json describe() const override { return Json{{"teacher", "flaky"}}; }
-  TeacherTrace teach(const TeachRequest& t) override {
-    TeacherTrace trace;
+  teachers::TeacherTrace teach(const teachers::TeachRequest& t) override {
+    teachers::TeacherTrace trace;
     if (down.count(t.request->request_id)) {
       trace.failure = "timeout";
       trace.message = "no reply within 1 s";
@@ -236,7 +236,7 @@ TEST_F(TracesWorld, UnansweredRequestsAreLeftForTheNextRun) {
     if (s.has_positive() && ids.size() < 30) ids.push_back(s.request_id);
   }
   teacher.down = {ids[3], ids[20]};
-  TraceRunOptions o = quiet_options(TeachMode::Rejection, 2, 0.0);
+  TraceRunOptions o = quiet_options(teachers::TeachMode::Rejection, 2, 0.0);
   o.limit = 30;
   const TraceRunResult first = generate_traces(teacher, world_->train_slates, path, o);
   EXPECT_EQ(first.made, 28);
@@ -407,4 +407,4 @@ TEST_F(TracesWorld, CliResumesToTheSameFile) {
 }
 
 }  // namespace
-}  // namespace gr2::train
+}  // namespace gr2::train::traces

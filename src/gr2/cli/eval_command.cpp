@@ -9,8 +9,8 @@
 #include "gr2/cli/command.h"
 #include "gr2/core/error.h"
 #include "gr2/core/file_io.h"
-#include "gr2/rank/data_evaluation.h"
-#include "gr2/rank/policy_factory.h"
+#include "gr2/eval/data_evaluation.h"
+#include "gr2/eval/policy_factory.h"
 #include "gr2/rank/report.h"
 
 namespace gr2::cli {

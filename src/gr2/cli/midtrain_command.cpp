@@ -10,7 +10,7 @@
 #include "gr2/core/device.h"
 #include "gr2/core/error.h"
 #include "gr2/core/jsonl.h"
-#include "gr2/train/midtrain.h"
+#include "gr2/train/midtrain/midtrain.h"
 
 namespace gr2::cli {
 namespace {
@@ -21,7 +21,7 @@ struct MidtrainArgs {
   std::string device = "auto";
   int64_t steps = -1, threads = -1;
   bool no_eval = false;
-  train::MidtrainOptions options;
+  train::midtrain::MidtrainOptions options;
 };
 
 void add_midtrain_command(CLI::App& app) {
@@ -50,15 +50,15 @@ void add_midtrain_command(CLI::App& app) {
   add_device_option(*cmd, a->device);
   cmd->callback([a] {
     const Config config = Config::load_with_overrides(a->config, a->sets, "midtrain", "gr2 midtrain");
-    train::MidtrainConfig c = train::MidtrainConfig::from_config(config);
+    train::midtrain::MidtrainConfig c = train::midtrain::MidtrainConfig::from_config(config);
     if (a->steps > 0) c.train.steps = a->steps;
     if (a->threads >= 0) c.train.threads = a->threads;
     if (c.train.warmup_steps > c.train.steps) c.train.warmup_steps = c.train.steps;
     c.train.validate("midtrain");
-    train::MidtrainOptions o = a->options;
+    train::midtrain::MidtrainOptions o = a->options;
     o.device = resolve_device(a->device);
     o.evaluate = !a->no_eval;
-    const Json r = train::run_midtrain(c, o);
+    const Json r = train::midtrain::run_midtrain(c, o);
     const Json& s = r.at("summary");
     std::printf("midtrain: %lld steps, loss %s -> %s, %.0f tokens/s, %.1f s -> %s\n",
                 static_cast<long long>(s.at("steps").get<int64_t>()), s.at("first_loss").dump().c_str(),

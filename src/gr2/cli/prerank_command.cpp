@@ -9,8 +9,8 @@
 #include "gr2/cli/command.h"
 #include "gr2/core/config.h"
 #include "gr2/core/error.h"
-#include "gr2/rank/prerank/pipeline.h"
-#include "gr2/rank/prerank/prerank_config.h"
+#include "gr2/prerank/pipeline.h"
+#include "gr2/prerank/prerank_config.h"
 
 namespace gr2::cli {
 namespace {

@@ -10,7 +10,7 @@
 #include "gr2/core/device.h"
 #include "gr2/core/error.h"
 #include "gr2/core/jsonl.h"
-#include "gr2/train/pretrain.h"
+#include "gr2/train/pretrain/pretrain.h"
 
 namespace gr2::cli {
 namespace {
@@ -20,7 +20,7 @@ struct PretrainArgs {
   std::vector<std::string> sets;
   std::string device = "auto";
   int64_t steps = -1, threads = -1;
-  train::PretrainOptions options;
+  train::pretrain::PretrainOptions options;
 };
 
 // Loads the config and applies --set overrides, which may only name the sections pretrain reads.
@@ -61,14 +61,14 @@ void add_pretrain_command(CLI::App& app) {
   add_device_option(*cmd, a->device);
   cmd->callback([a] {
     const Config config = load_stage_config(a->config, a->sets, {"vocab", "model", "pretrain"}, "gr2 pretrain");
-    train::PretrainConfig c = train::PretrainConfig::from_config(config);
+    train::pretrain::PretrainConfig c = train::pretrain::PretrainConfig::from_config(config);
     if (a->steps > 0) c.train.steps = a->steps;
     if (a->threads >= 0) c.train.threads = a->threads;
     if (c.train.warmup_steps > c.train.steps) c.train.warmup_steps = c.train.steps;
     c.train.validate("pretrain");
-    train::PretrainOptions o = a->options;
+    train::pretrain::PretrainOptions o = a->options;
     o.device = resolve_device(a->device);
-    const Json r = train::run_pretrain(c, o);
+    const Json r = train::pretrain::run_pretrain(c, o);
     const Json& s = r.at("summary");
     const Json& e = s.at("final_eval");
     std::printf("pretrain: %lld steps, loss %s -> %s, valid loss %.4f (ppl %.2f), %.0f tokens/s, %.1f s -> %s\n",

@@ -7,8 +7,8 @@
 
 #include "gr2/cli/command.h"
 #include "gr2/core/config.h"
-#include "gr2/train/rl.h"
-#include "gr2/train/sft.h"
+#include "gr2/train/rl/rl.h"
+#include "gr2/train/sft/sft.h"
 
 namespace gr2::cli {
 namespace {
@@ -17,7 +17,7 @@ void add_sft_command(CLI::App& app) {
   struct Args {
     std::string config;
     std::vector<std::string> sets;
-    train::SftOptions options;
+    train::sft::SftOptions options;
   };
   auto a = std::make_shared<Args>();
   auto* cmd = app.add_subcommand(
@@ -37,7 +37,7 @@ void add_sft_command(CLI::App& app) {
   add_device_option(*cmd, a->options.device);
   cmd->callback([a] {
     const Config config = Config::load_with_overrides(a->config, a->sets, "sft", "gr2 sft");
-    const Json r = train::run_sft(train::SftConfig::from_config(config), a->options);
+    const Json r = train::sft::run_sft(train::sft::SftConfig::from_config(config), a->options);
     std::printf("sft: %lld steps, loss %.4f -> %.4f, %lld examples -> %s\n",
                 static_cast<long long>(r.value("steps", int64_t{0})), r.value("first_loss", 0.0), r.value("last_loss", 0.0),
                 static_cast<long long>(r["task"].value("train_examples", int64_t{0})), a->options.out_dir.c_str());
@@ -48,7 +48,7 @@ void add_rl_command(CLI::App& app) {
   struct Args {
     std::string config;
     std::vector<std::string> sets;
-    train::RlOptions options;
+    train::rl::RlOptions options;
     bool naive = false;
   };
   auto a = std::make_shared<Args>();
@@ -69,9 +69,9 @@ void add_rl_command(CLI::App& app) {
   add_device_option(*cmd, a->options.device);
   cmd->callback([a] {
     const Config config = Config::load_with_overrides(a->config, a->sets, "rl", "gr2 rl");
-    train::RlConfig c = train::RlConfig::from_config(config);
+    train::rl::RlConfig c = train::rl::RlConfig::from_config(config);
     if (a->naive) c.reward.conditional = false;
-    const Json r = train::run_rl(c, a->options);
+    const Json r = train::rl::run_rl(c, a->options);
     const Json& last = r["last_step"];
     std::printf("rl: %lld steps, last reward %.3f, identity-copy %.3f, kept %.2f -> %s\n",
                 static_cast<long long>(c.train.steps), last.value("reward_mean", 0.0),

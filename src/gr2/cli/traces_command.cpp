@@ -9,8 +9,8 @@
 #include "gr2/cli/command.h"
 #include "gr2/core/config.h"
 #include "gr2/core/error.h"
-#include "gr2/train/traces_config.h"
-#include "gr2/train/traces_stage.h"
+#include "gr2/train/traces/traces_config.h"
+#include "gr2/train/traces/traces_stage.h"
 
 namespace gr2::cli {
 namespace {
@@ -29,7 +29,7 @@ struct TracesArgs {
 
 void run_traces(const TracesArgs& a, const CLI::App& cmd) {
   const Config config = Config::load_with_overrides(a.config, a.sets, "traces", "gr2 traces");
-  train::TracesConfig c = train::TracesConfig::from_config(config);
+  train::traces::TracesConfig c = train::traces::TracesConfig::from_config(config);
   if (cmd.count("--teacher")) c.teacher = a.teacher;
   if (cmd.count("--mode")) c.mode = a.mode;
   if (cmd.count("--attempts")) c.attempts = a.attempts;
@@ -39,7 +39,7 @@ void run_traces(const TracesArgs& a, const CLI::App& cmd) {
   if (cmd.count("--batch")) c.batch = a.batch;
   c.validate();
 
-  train::TracesStageOptions options;
+  train::traces::TracesStageOptions options;
   options.data_dir = a.data;
   options.sids_path = a.sids;
   options.out_path = a.out;
@@ -47,7 +47,7 @@ void run_traces(const TracesArgs& a, const CLI::App& cmd) {
   options.device = a.device;
   options.show_progress = !a.quiet;
   options.run_info = Json{{"config", a.config}};
-  const train::TraceRunResult r = train::run_traces_stage(c, options);
+  const train::traces::TraceRunResult r = train::traces::run_traces_stage(c, options);
 
   std::cout << "gr2 traces: " << r.eligible << " slates with a positive (of " << r.slates << "), " << r.resumed
             << " already in " << a.out << ", " << r.made << " made";

@@ -23,21 +23,21 @@
 #include "gr2/data/synth/synth_world.h"
 #include "gr2/lm/model_checkpoint.h"
 #include "gr2/prompt/prompt_renderer.h"
-#include "gr2/rank/data_evaluation.h"
+#include "gr2/eval/data_evaluation.h"
 #include "gr2/rank/legacy/legacy_config.h"
 #include "gr2/rank/legacy/legacy_trainer.h"
-#include "gr2/rank/policy_factory.h"
+#include "gr2/eval/policy_factory.h"
 #include "gr2/rank/report.h"
 #include "gr2/sid/sid_config.h"
 #include "gr2/sid/sid_pipeline.h"
 #include "gr2/sid/sid_table.h"
-#include "gr2/train/midtrain.h"
-#include "gr2/train/pretrain.h"
-#include "gr2/train/rl.h"
-#include "gr2/train/sft.h"
-#include "gr2/train/trace_generation.h"
-#include "gr2/train/traces_config.h"
-#include "gr2/train/traces_stage.h"
+#include "gr2/train/midtrain/midtrain.h"
+#include "gr2/train/pretrain/pretrain.h"
+#include "gr2/train/rl/rl.h"
+#include "gr2/train/sft/sft.h"
+#include "gr2/train/traces/trace_generation.h"
+#include "gr2/train/traces/traces_config.h"
+#include "gr2/train/traces/traces_stage.h"
 
 namespace gr2::pipeline {
 namespace {
@@ -173,14 +173,14 @@ std::string sections_text(const Config& config, const std::vector<std::string>& 
 // Traces of one mode into `out` with the [traces] teacher.
 void make_traces(const Config& config, const std::string& data_dir, const std::string& sids_path,
                  const std::string& mode, const std::string& out, const std::string& device) {
-  train::TracesConfig c = train::TracesConfig::from_config(config);
+  train::traces::TracesConfig c = train::traces::TracesConfig::from_config(config);
   c.mode = mode;
-  train::TracesStageOptions options;
+  train::traces::TracesStageOptions options;
   options.data_dir = data_dir;
   options.sids_path = sids_path;
   options.out_path = out;
   options.device = device;
-  const auto r = train::run_traces_stage(c, options);
+  const auto r = train::traces::run_traces_stage(c, options);
   std::cerr << r.report.format();
 }
 
@@ -202,11 +202,11 @@ PipelineResult run_pipeline(const PipelineOptions& options) {
   const PipelineSettings settings = PipelineSettings::from_config(config);
   const synth::SynthConfig synth_config = synth::SynthConfig::from_config(config);
   const sid::SidConfig sid_config = sid::SidConfig::from_config(config);
-  const train::PretrainConfig pretrain_config = train::PretrainConfig::from_config(config);
-  const train::MidtrainConfig midtrain_config = train::MidtrainConfig::from_config(config);
-  train::TracesConfig::from_config(config).validate();
-  const train::SftConfig sft_config = train::SftConfig::from_config(config);
-  const train::RlConfig rl_config = train::RlConfig::from_config(config);
+  const train::pretrain::PretrainConfig pretrain_config = train::pretrain::PretrainConfig::from_config(config);
+  const train::midtrain::MidtrainConfig midtrain_config = train::midtrain::MidtrainConfig::from_config(config);
+  train::traces::TracesConfig::from_config(config).validate();
+  const train::sft::SftConfig sft_config = train::sft::SftConfig::from_config(config);
+  const train::rl::RlConfig rl_config = train::rl::RlConfig::from_config(config);
   const legacy::LegacyConfig legacy_config = legacy::LegacyConfig::from_config(config);
   const EvalSettings eval_settings = EvalSettings::from_config(config);
   const c10::Device device = resolve_device(options.device);
@@ -259,12 +259,12 @@ PipelineResult run_pipeline(const PipelineOptions& options) {
   if (base_dir.empty()) {
     base_dir = path("pretrain");
     stages.run("pretrain", sections_text(config, {"vocab", "model", "pretrain"}), {"data"}, {base_dir}, [&](bool resume) {
-      train::PretrainOptions o;
+      train::pretrain::PretrainOptions o;
       o.data_dir = data_dir;
       o.out_dir = base_dir;
       o.device = device;
       o.resume = resume;
-      train::run_pretrain(pretrain_config, o);
+      train::pretrain::run_pretrain(pretrain_config, o);
     });
   } else {
     stages.run("pretrain", "external:" + base_dir, {}, {}, [](bool) {});
@@ -273,14 +273,14 @@ PipelineResult run_pipeline(const PipelineOptions& options) {
   // midtrain
   const std::string midtrain_dir = path("midtrain");
   stages.run("midtrain", sections_text(config, {"midtrain"}), {"pretrain", "sid"}, {midtrain_dir}, [&](bool resume) {
-    train::MidtrainOptions o;
+    train::midtrain::MidtrainOptions o;
     o.base_dir = base_dir;
     o.data_dir = data_dir;
     o.sids_path = sids_path;
     o.out_dir = midtrain_dir;
     o.device = device;
     o.resume = resume;
-    train::run_midtrain(midtrain_config, o);
+    train::midtrain::run_midtrain(midtrain_config, o);
     write_file_atomic(join_path(midtrain_dir, "sids.jsonl"), read_file(sids_path));
   });
   // The mid-trained model as a re-ranker answering directly (no think block), reading prompts as
@@ -308,14 +308,14 @@ PipelineResult run_pipeline(const PipelineOptions& options) {
   auto sft_stage = [&](const std::string& name, const std::string& traces) {
     const std::string out = path(name);
     stages.run(name, sections_text(config, {"sft"}), {"midtrain", "traces"}, {out}, [&](bool resume) {
-      train::SftOptions o;
+      train::sft::SftOptions o;
       o.init_dir = midtrain_dir;
       o.data_dir = data_dir;
       o.traces_path = traces;
       o.out_dir = out;
       o.device = options.device;
       o.resume = resume;
-      train::run_sft(sft_config, o);
+      train::sft::run_sft(sft_config, o);
     });
   };
   if (settings.sft_targeted) sft_stage("sft_targeted", targeted);
@@ -326,15 +326,15 @@ PipelineResult run_pipeline(const PipelineOptions& options) {
     const std::string out = path(name);
     stages.run(name, sections_text(config, {"rl"}) + (conditional ? "conditional" : "naive"), {settings.rl_init}, {out},
                [&](bool resume) {
-                 train::RlConfig c = rl_config;
+                 train::rl::RlConfig c = rl_config;
                  c.reward.conditional = conditional;
-                 train::RlOptions o;
+                 train::rl::RlOptions o;
                  o.init_dir = path(settings.rl_init);
                  o.data_dir = data_dir;
                  o.out_dir = out;
                  o.device = options.device;
                  o.resume = resume;
-                 train::run_rl(c, o);
+                 train::rl::run_rl(c, o);
                });
   };
   if (settings.naive_rl) rl_stage("rl_naive", false);

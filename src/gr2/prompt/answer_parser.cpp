@@ -77,14 +77,6 @@ std::string failure_name(AnswerFailure failure) {
   return "";
 }
 
-PolicyAnswer ParsedAnswer::to_policy_answer() const {
-  PolicyAnswer a;
-  a.valid = valid();
-  if (a.valid) a.order = order;
-  a.failure = failure_name(failure);
-  return a;
-}
-
 bool is_sid_spelling(std::string_view text) {
   return !text.empty() && sid_length_at(text, 0) == text.size();
 }

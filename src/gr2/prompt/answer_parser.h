@@ -16,7 +16,6 @@
 #include <string_view>
 #include <vector>
 
-#include "gr2/rank/policy.h"
 
 namespace gr2::prompt {
 
@@ -29,7 +28,7 @@ namespace gr2::prompt {
 //   Missing      fewer than K candidates listed (also: no SID at all).
 enum class AnswerFailure { None, Unparseable, UnknownItem, Duplicate, Missing };
 
-// "unparseable", "unknown_item", "duplicate", "missing" (the PolicyAnswer::failure strings); ""
+// "unparseable", "unknown_item", "duplicate", "missing" (also the PolicyAnswer::failure strings); ""
 // for None.
 std::string failure_name(AnswerFailure failure);
 
@@ -46,8 +45,6 @@ struct ParsedAnswer {
                           // think = false or when no "</think>" was found
 
   bool valid() const { return failure == AnswerFailure::None; }
-  // As a policy answer: order/valid/failure filled (output_tokens and latency left at 0).
-  PolicyAnswer to_policy_answer() const;
 };
 
 // Parses `assistant_text` (what the model generated after the prompt) against the candidates.

@@ -23,7 +23,7 @@
 
 #include "gr2/data/catalog.h"
 #include "gr2/prompt/answer_parser.h"
-#include "gr2/rank/policy.h"
+#include "gr2/data/rank_request.h"
 #include "gr2/sid/sid_table.h"
 
 namespace gr2::prompt {

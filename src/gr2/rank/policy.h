@@ -7,23 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "gr2/data/slates.h"
+#include "gr2/data/rank_request.h"
 
 namespace gr2 {
-
-// What a policy may see of a logged request: everything but the labels.
-struct RankRequest {
-  std::string request_id;
-  std::string user_id;
-  int64_t ts = 0;
-  std::vector<std::string> history;   // item ids, oldest first
-  std::vector<Candidate> candidates;  // incoming order
-
-  int size() const { return static_cast<int>(candidates.size()); }
-};
-
-// The request part of a logged slate (labels dropped).
-RankRequest make_request(const Slate& slate);
 
 // A policy's answer for one request.
 struct PolicyAnswer {
@@ -49,9 +35,6 @@ class Policy {
   // Ranks several requests; LM policies override this to batch. Answers align with `requests`.
   virtual std::vector<PolicyAnswer> rank_batch(const std::vector<RankRequest>& requests);
 };
-
-// True when `order` is a permutation of [0, k).
-bool is_permutation_of(const std::vector<int>& order, int k);
 
 // The ranking a policy's answer stands for in metrics: its order when valid, else the incoming
 // order (the fallback a deployed re-ranker would serve).

@@ -31,4 +31,21 @@ torch::Tensor lm_loss_sum(lm::Qwen3Lm& model, const LmBatch& batch) {
   return weighted_cross_entropy_sum(model->logits(flat_h), flat_t, flat_w);
 }
 
+std::pair<double, int64_t> mean_token_loss(lm::Qwen3Lm& model, const std::vector<LmExample>& examples, int64_t pad_id,
+                                           int64_t max_len, int64_t batch) {
+  torch::NoGradGuard no_grad;
+  const auto device = model->parameters().front().device();
+  double sum = 0;
+  int64_t count = 0;
+  for (size_t i = 0; i < examples.size(); i += static_cast<size_t>(batch)) {
+    const size_t end = std::min(examples.size(), i + static_cast<size_t>(batch));
+    std::vector<LmExample> part(examples.begin() + static_cast<std::ptrdiff_t>(i),
+                                examples.begin() + static_cast<std::ptrdiff_t>(end));
+    const LmBatch b = collate(part, pad_id, max_len).to(device);
+    sum += lm_loss_sum(model, b).item<double>();
+    count += b.target_count();
+  }
+  return {count > 0 ? sum / static_cast<double>(count) : 0.0, count};
+}
+
 }  // namespace gr2::train

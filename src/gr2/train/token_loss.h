@@ -8,6 +8,10 @@
 // for objectives whose weights already carry their normalisation, e.g. RL's per-sequence advantages).
 #pragma once
 
+#include <cstdint>
+#include <utility>
+#include <vector>
+
 #include <torch/types.h>
 
 #include "gr2/lm/qwen3_model.h"
@@ -26,5 +30,10 @@ torch::Tensor weighted_cross_entropy_sum(const torch::Tensor& logits, const torc
 // pass over input_ids, logits computed only at the positions that have a target (all of them in
 // pretraining, the answer span in task data), so the [B*T, V] projection is not paid for context.
 torch::Tensor lm_loss_sum(lm::Qwen3Lm& model, const LmBatch& batch);
+
+// Mean token loss of `model` over `examples`, collated `batch` at a time (no grad; the caller sets eval mode).
+// Returns {mean loss, target tokens}.
+std::pair<double, int64_t> mean_token_loss(lm::Qwen3Lm& model, const std::vector<LmExample>& examples,
+                                           int64_t pad_id, int64_t max_len, int64_t batch);
 
 }  // namespace gr2::train

@@ -1,0 +1,118 @@
+// The mid-training stage: vocabulary + embedding growth, MidtrainTask, Trainer, next-item evaluation.
+#include "gr2/train/midtrain/midtrain.h"
+
+#include <cstdio>
+
+#include <torch/torch.h>
+
+#include "gr2/core/error.h"
+#include "gr2/core/file_io.h"
+#include "gr2/core/timing.h"
+#include "gr2/data/data_dir.h"
+#include "gr2/lm/model_checkpoint.h"
+#include "gr2/lm/sid_trie.h"
+#include "gr2/lm/vocabulary.h"
+#include "gr2/train/midtrain/midtrain_task.h"
+#include "gr2/train/midtrain/next_item_eval.h"
+#include "gr2/train/trainer.h"
+
+namespace gr2::train::midtrain {
+
+Json run_midtrain(const MidtrainConfig& config, const MidtrainOptions& o) {
+  Stopwatch clock;
+  const DataDir data{o.data_dir};
+  make_directories(o.out_dir);
+
+  // Vocabulary with SID tokens, and the model grown to it.
+  const Catalog catalog = Catalog::read_jsonl(data.catalog());
+  const sid::SidTable sids = align_sids_to_catalog(sid::read_sids_jsonl(o.sids_path), catalog, o.sids_path);
+  require(file_exists(join_path(o.base_dir, "tokenizer.model")),
+          o.base_dir + ": no tokenizer.model (the base must be a gr2 checkpoint, e.g. from 'gr2 pretrain')");
+  const lm::Vocabulary base_vocab = lm::Vocabulary::load(o.base_dir);
+  const lm::Vocabulary vocab =
+      base_vocab.sid_levels() == sids.levels && base_vocab.sid_codes() == sids.codes
+          ? base_vocab
+          : base_vocab.with_sids(sids.levels, sids.codes);
+  require(vocab.sid_levels() == sids.levels,
+          o.base_dir + ": the base vocabulary has " + std::to_string(vocab.sid_levels()) + " SID levels, the table " +
+              std::to_string(sids.levels));
+  lm::Qwen3Lm model = lm::load_model(o.base_dir, torch::kCPU);
+  const int64_t old_rows = model->config().vocab_size;
+  if (old_rows < vocab.size())
+    model->resize_token_embeddings(vocab.size(), derive_seed(config.train.seed, "midtrain-new-rows"), config.new_token_noise);
+  std::fprintf(stderr, "midtrain: vocabulary %lld -> %lld tokens (%lld SID levels x %lld codes), model %lld parameters\n",
+               static_cast<long long>(old_rows), static_cast<long long>(vocab.size()),
+               static_cast<long long>(sids.levels), static_cast<long long>(sids.codes),
+               static_cast<long long>(model->config().parameter_count()));
+
+  // Data: training events, catalog text, corpus text; validation cases for periodic evaluation.
+  const TrainSequences sequences = read_train_sequences(data.train_events(), catalog);
+  pretrain::CorpusStreams corpus;
+  if (config.mix[static_cast<size_t>(MidtrainTaskKind::Text)] > 0)
+    corpus = pretrain::read_corpus_streams(data.corpus(), vocab, config.valid_fraction);
+  const MidtrainFormat format(vocab, catalog, sids);
+  const lm::SidTrie trie(sids, vocab.sid_offset());
+  std::string valid_protocol, test_protocol;
+  std::vector<NextItemCase> valid_cases = next_item_cases(o.data_dir, catalog, SplitPart::Valid, &valid_protocol);
+  std::fprintf(stderr, "midtrain: %lld users, %lld training events, %lld catalog items; %lld validation users\n",
+               static_cast<long long>(sequences.users.size()), static_cast<long long>(sequences.events),
+               static_cast<long long>(catalog.size()), static_cast<long long>(valid_cases.size()));
+  MidtrainTask task(format, sequences, std::move(corpus.train), trie, valid_cases, config);
+
+  TrainerOptions to;
+  to.config = config.train;
+  to.run_dir = o.out_dir;
+  to.log_path = join_path(o.out_dir, "train_log.jsonl");
+  to.device = o.device;
+  to.label = "midtrain";
+  to.resume = o.resume;
+  Trainer trainer(model, task, to);
+  const TrainSummary summary = trainer.run();
+
+  lm::save_model(o.out_dir, trainer.model(), "float32");
+  vocab.save(o.out_dir);
+  sid::write_sids_jsonl(sids, join_path(o.out_dir, "sids.jsonl"));
+  lm::update_gr2_json(o.out_dir, "sids", Json{{"file", "sids.jsonl"}, {"levels", sids.levels}, {"codes", sids.codes},
+                                              {"source", o.sids_path}});
+
+  Json next_item = Json::object();
+  if (o.evaluate) {
+    Json report{{"history_len", config.history_len}, {"beam_width", config.beam_width}, {"data", o.data_dir}};
+    for (SplitPart part : {SplitPart::Valid, SplitPart::Test}) {
+      std::string protocol;
+      // Valid: the users of the periodic evaluations; test: a seeded sample of test_users.
+      const std::vector<NextItemCase> cases =
+          part == SplitPart::Valid
+              ? sample_cases(next_item_cases(o.data_dir, catalog, part, &protocol), config.eval_users,
+                             derive_seed(config.train.seed, "midtrain-eval-users"))
+              : sample_cases(next_item_cases(o.data_dir, catalog, part, &protocol), config.test_users,
+                             derive_seed(config.train.seed, "midtrain-test-users"));
+      const NextItemMetrics m =
+          evaluate_next_item(trainer.model(), format, trie, cases, config.history_len, config.beam_width);
+      Json j = m.to_json();
+      j["protocol"] = protocol;
+      report[split_part_name(part)] = j;
+      std::fprintf(stderr, "midtrain: next-item %s (%lld users): R@5 %.4f R@10 %.4f N@5 %.4f N@10 %.4f (%.1f s)\n",
+                   split_part_name(part), static_cast<long long>(m.users), m.recall5, m.recall10, m.ndcg5, m.ndcg10,
+                   m.seconds);
+    }
+    write_file_atomic(join_path(o.out_dir, "next_item_eval.json"), report.dump(2) + "\n");
+    next_item = report;
+  }
+
+  Json record{{"stage", "midtrain"},
+              {"base", o.base_dir},
+              {"data", o.data_dir},
+              {"sids", o.sids_path},
+              {"config", config.to_json()},
+              {"parameters", trainer.model()->config().parameter_count()},
+              {"task", task.describe()},
+              {"summary", summary.to_json()},
+              {"next_item", next_item},
+              {"device", o.device.str()},
+              {"seconds", clock.seconds()}};
+  lm::update_gr2_json(o.out_dir, "training", record);
+  return record;
+}
+
+}  // namespace gr2::train::midtrain

@@ -1,0 +1,100 @@
+// The pretraining stage: vocabulary, model, PretrainTask, Trainer, final checkpoint.
+#include "gr2/train/pretrain/pretrain.h"
+
+#include <cstdio>
+
+#include <torch/torch.h>
+
+#include "gr2/core/error.h"
+#include "gr2/core/file_io.h"
+#include "gr2/core/timing.h"
+#include "gr2/data/data_dir.h"
+#include "gr2/lm/model_checkpoint.h"
+#include "gr2/lm/vocabulary.h"
+#include "gr2/train/pretrain/pretrain_task.h"
+#include "gr2/train/trainer.h"
+
+namespace gr2::train::pretrain {
+namespace {
+
+bool has_vocabulary(const std::string& dir) {
+  return file_exists(join_path(dir, "tokenizer.model")) && lm::read_gr2_json(dir).contains("vocabulary");
+}
+
+}  // namespace
+
+Json run_pretrain(const PretrainConfig& config, const PretrainOptions& o) {
+  Stopwatch clock;
+  const DataDir data{o.data_dir};
+  require(file_exists(data.corpus()), data.corpus() + ": missing (pretraining needs the data directory's text corpus)");
+  make_directories(o.out_dir);
+
+  // Vocabulary: the init checkpoint's, OUT's own (a resumed or repeated run), or trained here.
+  lm::Vocabulary vocab = [&] {
+    if (!o.init_dir.empty()) {
+      require(has_vocabulary(o.init_dir), o.init_dir + ": no gr2 vocabulary (tokenizer.model + gr2.json \"vocabulary\")");
+      return lm::Vocabulary::load(o.init_dir);
+    }
+    if (has_vocabulary(o.out_dir)) {
+      std::fprintf(stderr, "pretrain: using the vocabulary already in %s\n", o.out_dir.c_str());
+      return lm::Vocabulary::load(o.out_dir);
+    }
+    Stopwatch t;
+    lm::Vocabulary v = lm::Vocabulary::train_file(data.corpus(), config.vocab);
+    std::fprintf(stderr, "pretrain: trained the vocabulary on %s: %lld text pieces (%.1f s)\n", data.corpus().c_str(),
+                 static_cast<long long>(v.text_size()), t.seconds());
+    return v;
+  }();
+  vocab.save(o.out_dir);
+
+  // Model: the init checkpoint, or a fresh one of the [model] shape.
+  lm::Qwen3Lm model{nullptr};
+  if (!o.init_dir.empty()) {
+    model = lm::load_model(o.init_dir, torch::kCPU);
+    require(model->config().vocab_size >= vocab.size(),
+            o.init_dir + ": the model has " + std::to_string(model->config().vocab_size) + " token rows, its vocabulary " +
+                std::to_string(vocab.size()));
+  } else {
+    lm::ModelConfig mc = config.model;
+    mc.vocab_size = vocab.size();
+    mc.validate();
+    torch::manual_seed(config.init_seed);
+    model = lm::Qwen3Lm(mc);
+  }
+  std::fprintf(stderr, "pretrain: model %lld parameters (%lld layers, hidden %lld, vocabulary %lld)\n",
+               static_cast<long long>(model->config().parameter_count()),
+               static_cast<long long>(model->config().num_hidden_layers),
+               static_cast<long long>(model->config().hidden_size), static_cast<long long>(model->config().vocab_size));
+
+  CorpusStreams corpus = read_corpus_streams(data.corpus(), vocab, config.valid_fraction);
+  std::fprintf(stderr, "pretrain: corpus %lld train lines (%lld tokens), %lld held-out lines (%lld tokens)\n",
+               static_cast<long long>(corpus.train_lines), static_cast<long long>(corpus.train.size()),
+               static_cast<long long>(corpus.valid_lines), static_cast<long long>(corpus.valid.size()));
+  PretrainTask task(std::move(corpus), config.train.batch_size, config.train.seq_len, config.train.seed,
+                    config.valid_windows, vocab.pad_id());
+
+  TrainerOptions to;
+  to.config = config.train;
+  to.run_dir = o.out_dir;
+  to.log_path = join_path(o.out_dir, "train_log.jsonl");
+  to.device = o.device;
+  to.label = "pretrain";
+  to.resume = o.resume;
+  Trainer trainer(model, task, to);
+  const TrainSummary summary = trainer.run();
+
+  lm::save_model(o.out_dir, trainer.model(), "float32");
+  Json record{{"stage", "pretrain"},
+              {"data", o.data_dir},
+              {"init", o.init_dir.empty() ? Json(nullptr) : Json(o.init_dir)},
+              {"config", config.to_json()},
+              {"parameters", model->config().parameter_count()},
+              {"task", task.describe()},
+              {"summary", summary.to_json()},
+              {"device", o.device.str()},
+              {"seconds", clock.seconds()}};
+  lm::update_gr2_json(o.out_dir, "training", record);
+  return record;
+}
+
+}  // namespace gr2::train::pretrain

@@ -1,0 +1,187 @@
+// SFT: traces -> weighted LmExamples -> the shared Trainer -> a re-ranker checkpoint.
+#include "gr2/train/sft/sft.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <iostream>
+#include <unordered_map>
+
+#include "gr2/core/config.h"
+#include "gr2/core/device.h"
+#include "gr2/core/error.h"
+#include "gr2/core/file_io.h"
+#include "gr2/core/rng.h"
+#include "gr2/data/catalog.h"
+#include "gr2/data/data_dir.h"
+#include "gr2/data/slates.h"
+#include "gr2/lm/model_checkpoint.h"
+#include "gr2/lm/vocabulary.h"
+#include "gr2/prompt/prompt_renderer.h"
+#include "gr2/sid/sid_table.h"
+#include "gr2/train/epoch_order.h"
+#include "gr2/train/lm_batch.h"
+#include "gr2/train/reranker_checkpoint.h"
+#include "gr2/train/token_loss.h"
+#include "gr2/train/trainer.h"
+
+namespace gr2::train::sft {
+namespace {
+
+// Traces as training examples; batch(step) draws examples in a seeded per-epoch order.
+class SftTask : public TrainingTask {
+ public:
+  SftTask(std::vector<LmExample> train, std::vector<LmExample> valid, int64_t batch_size, int64_t max_len,
+          int64_t pad_id, uint64_t seed, Json description)
+      : train_(std::move(train)), valid_(std::move(valid)), batch_size_(batch_size), max_len_(max_len),
+        pad_id_(pad_id), order_(seed, static_cast<int64_t>(train_.size())), description_(std::move(description)) {}
+
+  LmBatch batch(int64_t step) override {
+    std::vector<LmExample> rows;
+    for (int64_t r = 0; r < batch_size_; ++r) rows.push_back(train_[static_cast<size_t>(order_.at(step * batch_size_ + r))]);
+    return collate(rows, pad_id_, max_len_);
+  }
+
+  Json evaluate(lm::Qwen3Lm& model) override {
+    if (valid_.empty()) return Json::object();
+    const auto device = model->parameters().front().device();
+    double loss = 0, weight = 0;
+    for (size_t start = 0; start < valid_.size(); start += 16) {
+      std::vector<LmExample> rows(valid_.begin() + static_cast<long>(start),
+                                  valid_.begin() + static_cast<long>(std::min(valid_.size(), start + 16)));
+      const LmBatch b = collate(rows, pad_id_, max_len_).to(device);
+      loss += lm_loss_sum(model, b).item<double>();
+      weight += b.weight_sum();
+    }
+    return Json{{"valid_loss", loss / std::max(weight, 1e-9)}};
+  }
+
+  Json describe() const override { return description_; }
+
+ private:
+  std::vector<LmExample> train_, valid_;
+  int64_t batch_size_, max_len_, pad_id_;
+  EpochOrder order_;
+  Json description_;
+};
+
+}  // namespace
+
+SftConfig SftConfig::from_config(const Config& config) {
+  SftConfig c;
+  TrainConfig defaults;
+  defaults.steps = 300;
+  defaults.batch_size = 16;
+  defaults.seq_len = 1024;
+  defaults.learning_rate = 5e-4;
+  defaults.warmup_steps = 20;
+  defaults.weight_decay = 0.0;
+  ConfigSection s = config.section("sft");
+  c.train = TrainConfig::from_section(s, defaults);
+  c.reasoning_weight = s.get_double_in("reasoning_weight", c.reasoning_weight, 0.0, 100.0);
+  c.answer_weight = s.get_double_in("answer_weight", c.answer_weight, 0.0, 100.0);
+  c.think = s.get_bool("think", c.think);
+  c.max_history = static_cast<int>(s.get_int_in("max_history", c.max_history, 0, 10000));
+  c.title_chars = static_cast<int>(s.get_int_in("title_chars", c.title_chars, 0, 10000));
+  c.show_category = s.get_bool("show_category", c.show_category);
+  c.valid_share = s.get_double_in("valid_share", c.valid_share, 0.0, 0.5);
+  s.finish();
+  c.train.validate("sft");
+  if (c.answer_weight <= 0) throw Error("[sft] answer_weight must be > 0");
+  return c;
+}
+
+Json SftConfig::to_json() const {
+  return Json{{"train", train.to_json()},      {"reasoning_weight", reasoning_weight}, {"answer_weight", answer_weight},
+              {"think", think},                {"max_history", max_history},           {"title_chars", title_chars},
+              {"show_category", show_category}, {"valid_share", valid_share}};
+}
+
+Json run_sft(const SftConfig& config, const SftOptions& options) {
+  const DataDir data{options.data_dir};
+  const Catalog catalog = Catalog::read_jsonl(data.catalog());
+  const std::string sids_path = join_path(options.init_dir, "sids.jsonl");
+  if (!file_exists(sids_path)) throw Error(options.init_dir + ": no sids.jsonl (expected a mid-trained re-ranker checkpoint)");
+  const sid::SidTable sids = sid::read_sids_jsonl(sids_path);
+  const lm::Vocabulary vocab = lm::Vocabulary::load(options.init_dir);
+  prompt::PromptOptions popt;
+  popt.think = config.think;
+  popt.max_history = config.max_history;
+  popt.title_chars = config.title_chars;
+  popt.show_category = config.show_category;
+  const prompt::PromptRenderer renderer(catalog, sids, popt);
+
+  std::unordered_map<std::string, Slate> slates;
+  for (auto& s : read_slates(data.slates(SplitPart::Train), &catalog)) slates.emplace(s.request_id, std::move(s));
+
+  std::vector<LmExample> train, valid;
+  int64_t traces = 0, accepted = 0, longest = 0, truncated = 0, longest_reasoning = 0;
+  JsonlReader reader(options.traces_path);
+  Json record;
+  while (reader.next(record)) {
+    ++traces;
+    const std::string where = reader.where();
+    if (!record.value("accepted", true)) continue;
+    const std::string id = record.at("request_id").get<std::string>();
+    auto it = slates.find(id);
+    if (it == slates.end()) throw Error(where + ": request_id '" + id + "' is not in " + data.slates(SplitPart::Train));
+    const RankRequest request = make_request(it->second);
+    const std::vector<int> order = record.at("order").get<std::vector<int>>();
+    const std::string reasoning = config.think ? record.value("reasoning", std::string()) : std::string();
+    const prompt::RenderedExample ex = renderer.render_example(request, order, reasoning);
+    LmExample e;
+    e.add(vocab.encode(ex.prompt), 0.0f);
+    if (!ex.reasoning_part.empty()) {
+      const std::vector<int64_t> part = vocab.encode(ex.reasoning_part);  // reasoning, "\n</think>\n"
+      const auto close = std::find(part.begin(), part.end(), vocab.think_end_id());
+      longest_reasoning = std::max<int64_t>(longest_reasoning, close - part.begin());
+      e.add(part, static_cast<float>(config.reasoning_weight));
+    }
+    e.add(vocab.encode(ex.answer_part), static_cast<float>(config.answer_weight));
+    longest = std::max(longest, e.size());
+    truncated += e.size() > config.train.seq_len + 1;
+    ++accepted;
+    const bool held_out = (derive_seed(config.train.seed, id) % 10000) < static_cast<uint64_t>(config.valid_share * 10000);
+    (held_out ? valid : train).push_back(std::move(e));
+  }
+  if (train.empty()) throw Error(options.traces_path + ": no accepted traces to train on");
+  if (truncated > 0)
+    std::cerr << "gr2 sft: warning: " << truncated << " of " << accepted << " examples are longer than [sft] seq_len + 1 = "
+              << config.train.seq_len + 1 << " tokens (the longest has " << longest
+              << "); they keep their last tokens, so their prompts lose the start (system line, then history): "
+                 "raise seq_len to "
+              << longest - 1 << " or shorten the prompt (max_history, title_chars)\n";
+
+  const auto device = resolve_device(options.device);
+  auto model = lm::load_model(options.init_dir, device);
+  model->train();
+  const Json description{{"stage", "sft"},          {"traces", options.traces_path}, {"traces_read", traces},
+                         {"accepted", accepted},    {"train_examples", train.size()}, {"valid_examples", valid.size()},
+                         {"longest_tokens", longest}, {"truncated_examples", truncated},
+                         {"longest_reasoning_tokens", longest_reasoning}, {"config", config.to_json()}};
+  SftTask task(std::move(train), std::move(valid), config.train.batch_size, config.train.seq_len, vocab.pad_id(),
+               config.train.seed, description);
+  TrainerOptions topt;
+  topt.config = config.train;
+  topt.run_dir = join_path(options.out_dir, "run");
+  topt.log_path = join_path(options.out_dir, "train_log.jsonl");
+  topt.device = device;
+  topt.label = "sft";
+  topt.resume = options.resume;
+  make_directories(options.out_dir);
+  Trainer trainer(model, task, topt);
+  const TrainSummary summary = trainer.run();
+
+  lm::save_model(options.out_dir, trainer.model());
+  Json result = summary.to_json();
+  result["task"] = description;
+  Json reranker{{"think", config.think},   {"max_history", config.max_history}, {"title_chars", config.title_chars},
+                {"show_category", config.show_category}, {"constrained", true}};
+  // The think cap that fits every trained rationale (the answer copies its "Choice:" line, which a
+  // shorter cap would cut), with a margin of 1/8 for the student's own wording.
+  if (config.think) reranker["max_think_tokens"] = std::max<int64_t>(16, longest_reasoning + longest_reasoning / 8);
+  finish_reranker_checkpoint(options.init_dir, options.out_dir, reranker, result);
+  return result;
+}
+
+}  // namespace gr2::train::sft

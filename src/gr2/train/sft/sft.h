@@ -1,0 +1,47 @@
+// `gr2 sft`: supervised fine-tuning of a mid-trained re-ranker on teacher traces. Each accepted
+// trace becomes prompt + reasoning + answer (prompt/prompt_renderer.h); the loss is only on the
+// assistant turn, with weight reasoning_weight on reasoning tokens and answer_weight on answer
+// tokens (reasoning_weight < answer_weight, as in GR2). Output: a re-ranker checkpoint directory
+// (model, vocabulary, sids.jsonl, gr2.json with the "reranker" settings) usable as "lm:DIR".
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "gr2/core/jsonl.h"
+#include "gr2/train/train_config.h"
+
+namespace gr2 {
+class Config;
+}
+
+namespace gr2::train::sft {
+
+struct SftConfig {
+  TrainConfig train;              // steps, batch_size, seq_len (longest example kept), learning rate, ...
+  double reasoning_weight = 0.5;  // lambda_r: loss weight of reasoning tokens (and "</think>")
+  double answer_weight = 1.0;     // lambda_o: loss weight of the ranking tokens and the final <|im_end|>
+  bool think = true;              // train with the <think> block; false = direct answers (reasoning dropped)
+  int max_history = 20;           // prompt: history items shown (newest kept)
+  int title_chars = 40;           // prompt: title length cap
+  bool show_category = true;      // prompt: " | {leaf category}" after each item
+  double valid_share = 0.05;      // traces held out for the validation loss (by request id hash)
+
+  // The [sft] section (absent keys keep the defaults above). Throws Error naming key and line.
+  static SftConfig from_config(const Config& config);
+  Json to_json() const;
+};
+
+struct SftOptions {
+  std::string init_dir;     // the starting checkpoint (a mid-trained re-ranker directory with sids.jsonl)
+  std::string data_dir;     // slates_train.jsonl + catalog.jsonl the traces refer to
+  std::string traces_path;  // JSONL written by `gr2 traces`; only accepted traces are used
+  std::string out_dir;      // the checkpoint to write (its run state lives in out_dir/run)
+  std::string device = "auto";
+  bool resume = false;
+};
+
+// Trains and writes out_dir. Returns the training summary (+ example counts) as JSON.
+Json run_sft(const SftConfig& config, const SftOptions& options);
+
+}  // namespace gr2::train::sft
