@@ -56,9 +56,10 @@ struct CliResult {
   std::string output;  // stdout and stderr together
 };
 
-// Runs `gr2 <args>` (args are passed to the shell as written) and captures its output.
-inline CliResult run_cli(const std::string& args) {
-  std::string command = std::string(GR2_CLI_PATH) + " " + args + " 2>&1";
+// Runs `gr2 <args>` (args are passed to the shell as written) and captures its output. `env`
+// ("NAME=value ...") is set for that process only.
+inline CliResult run_cli(const std::string& args, const std::string& env = "") {
+  std::string command = (env.empty() ? "" : "env " + env + " ") + std::string(GR2_CLI_PATH) + " " + args + " 2>&1";
   CliResult result;
   FILE* pipe = ::popen(command.c_str(), "r");
   if (!pipe) return result;

@@ -4,6 +4,8 @@
 // datasets in ../shared/data against their published counts (skipped when absent).
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include <fstream>
 #include <string>
 #include <vector>
@@ -330,7 +332,11 @@ TEST(ImportCli, ImportsAFixtureAndReportsBadInputWithExitStatus2) {
   EXPECT_NE(help.output.find("--inter"), std::string::npos) << help.output;
 }
 
-std::string shared_data(const std::string& name) { return std::string(GR2_SOURCE_DIR) + "/../shared/data/" + name; }
+// The public datasets: $GR2_DATA, else the data folder kept beside the checkout.
+std::string shared_data(const std::string& name) {
+  const char* env = std::getenv("GR2_DATA");
+  return (env && *env ? std::string(env) : std::string(GR2_SOURCE_DIR) + "/../shared/data") + "/" + name;
+}
 
 TEST(ImportRealData, AmazonBeautyMatchesThePublishedCounts) {
   const std::string seq = shared_data("amazon-beauty/Beauty.txt");

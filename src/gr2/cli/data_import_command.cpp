@@ -45,8 +45,8 @@ void add_amazon(CLI::App& import) {
       "           categories joined by ' | '; an empty title is replaced by '<brand> <last category>'.\n"
       "The format has no timestamps: event ts = position in the sequence. Bad rows are errors naming\n"
       "file:line unless --skip-bad-rows (then skipped, counted, printed and saved in data.json).\n"
-      "Example: gr2 data import amazon --sequences ../shared/data/amazon-beauty/Beauty.txt \\\n"
-      "           --items ../shared/data/amazon-beauty/items.tsv --out work/beauty");
+      "Example: gr2 data import amazon --sequences $DATA/amazon-beauty/Beauty.txt \\\n"
+      "           --items $DATA/amazon-beauty/items.tsv --out work/beauty");
   cmd->add_option("--sequences", args->sequences, "Sequences file: 'user_id item_id item_id ...' per line")
       ->required()
       ->check(CLI::ExistingFile);
@@ -78,8 +78,8 @@ void add_movielens(CLI::App& import) {
       "  --item:  item_id, movie_title (+ release_year, class = genres).\n"
       "Each user's ratings are ordered by timestamp; equal timestamps keep the .inter file order.\n"
       "Item text = 'title (year)' + genres. Any bad row is an error naming file:line and field.\n"
-      "Example: gr2 data import movielens --inter ../shared/data/movielens-100k/ml-100k.inter \\\n"
-      "           --item ../shared/data/movielens-100k/ml-100k.item --out work/ml100k");
+      "Example: gr2 data import movielens --inter $DATA/movielens-100k/ml-100k.inter \\\n"
+      "           --item $DATA/movielens-100k/ml-100k.item --out work/ml100k");
   cmd->add_option("--inter", args->inter, "RecBole .inter file (ratings)")->required()->check(CLI::ExistingFile);
   cmd->add_option("--item", args->item, "RecBole .item file (movies)")->required()->check(CLI::ExistingFile);
   cmd->add_option("--out", args->out, "Output data directory (created if missing)")->required();

@@ -1,6 +1,6 @@
 // `gr2 prerank`: the upstream pre-ranker of imported datasets. `train` fits a SASRec-style model
 // (plus out-of-fold models) and reports full-catalog metrics; `slates` builds the K-candidate
-// slates (slates_{train,valid,test}.jsonl). Argument parsing only: the work is in gr2/rank/prerank.
+// slates (slates_{train,valid,test}.jsonl). Argument parsing only: the work is in gr2/prerank.
 #include <iostream>
 #include <memory>
 #include <string>

@@ -46,13 +46,6 @@ std::string percent(double v) {
   return s.str();
 }
 
-// events_train.jsonl when present (no leakage), else events.jsonl, else none.
-std::string events_of(const DataDir& dir) {
-  if (file_exists(dir.train_events())) return dir.train_events();
-  if (file_exists(dir.events())) return dir.events();
-  return "";
-}
-
 void add_embed(CLI::App& group) {
   auto args = std::make_shared<CommonArgs>();
   auto data = std::make_shared<std::string>();
@@ -76,7 +69,7 @@ void add_embed(CLI::App& group) {
     if (!data->empty()) {
       DataDir dir{*data};
       if (o.catalog.empty()) o.catalog = dir.catalog();
-      if (o.events.empty()) o.events = events_of(dir);
+      if (o.events.empty()) o.events = learnable_events(dir);
     }
     require(!o.catalog.empty(), "gr2 sid embed: give --data DIR or --catalog FILE");
     sid::EmbedSummary s = sid::run_embed(config, o);
@@ -119,7 +112,7 @@ void add_train(CLI::App& group) {
     if (!data->empty()) {
       DataDir dir{*data};
       o.catalog = dir.catalog();
-      o.events = events_of(dir);
+      o.events = learnable_events(dir);
     }
     if (o.embeddings.empty()) {
       require(!data->empty(), "gr2 sid train: give --embeddings FILE or --data DIR (to embed its catalog)");

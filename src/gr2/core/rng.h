@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "gr2/core/hash.h"
+
 namespace gr2 {
 
 // SplitMix64 step: a good 64-bit mixer, used to seed and to derive streams.
@@ -20,9 +22,7 @@ inline uint64_t splitmix64(uint64_t x) {
 
 // A seed for an independent stream named `name` of a run seeded with `seed`.
 inline uint64_t derive_seed(uint64_t seed, std::string_view name) {
-  uint64_t h = 1469598103934665603ull;  // FNV-1a over the name
-  for (char c : name) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
-  return splitmix64(seed ^ splitmix64(h));
+  return splitmix64(seed ^ splitmix64(fnv1a64(name)));
 }
 
 // xoshiro256** generator with portable uniform, normal, categorical and shuffle helpers.

@@ -242,110 +242,82 @@ TensorView SafetensorsFile::tensor(const std::string& name) const {
   return view;
 }
 
-void SafetensorsFile::validate(std::string_view bytes) {
-  const std::string& src = source_;
-  if (bytes.size() < 8) {
-    throw Error(src + ": truncated safetensors file: " + std::to_string(bytes.size()) +
-                " bytes, but the format starts with an 8-byte header size");
+namespace {
+
+// A tensor's header entry (SafetensorsFile::Entry, before it is stored).
+struct ParsedEntry {
+  Dtype dtype;
+  std::vector<int64_t> shape;
+  uint64_t begin = 0;
+  uint64_t end = 0;
+};
+
+// One tensor's header entry, checked: the fields, the dtype, the shape, and offsets that lie in the
+// buffer and match the shape's size. Throws Error prefixed with `where`.
+ParsedEntry parse_entry(const std::string& where, const Json& value, uint64_t buffer_size) {
+  if (!value.is_object()) {
+    throw Error(where + ": expected an object with dtype, shape and data_offsets, got " +
+                json_type_name(value));
   }
-  const auto* base = reinterpret_cast<const uint8_t*>(bytes.data());
-  uint64_t header_size = read_u64_le(base);
-  if (header_size > kSafetensorsMaxHeaderBytes) {
-    throw Error(src + ": safetensors header size " + std::to_string(header_size) +
-                " exceeds the limit of " + std::to_string(kSafetensorsMaxHeaderBytes) +
-                " bytes (corrupt file, or not a safetensors file?)");
+  for (auto f = value.begin(); f != value.end(); ++f) {
+    if (f.key() != "dtype" && f.key() != "shape" && f.key() != "data_offsets") {
+      throw Error(where + ": unknown field '" + f.key() +
+                  "' (expected dtype, shape, data_offsets)");
+    }
   }
-  if (header_size > bytes.size() - 8) {
-    throw Error(src + ": truncated safetensors file: header size " + std::to_string(header_size) +
-                " but only " + std::to_string(bytes.size() - 8) + " bytes follow");
-  }
-  const uint64_t buffer_size = bytes.size() - 8 - header_size;
-  buffer_ = base + 8 + header_size;
-
-  Json header = parse_header(bytes.substr(8, header_size), src);
-
-  std::vector<std::pair<std::string, Entry>> parsed;
-  for (auto it = header.begin(); it != header.end(); ++it) {
-    const std::string& name = it.key();
-    const Json& value = it.value();
-    if (name == "__metadata__") {
-      if (value.is_null()) continue;
-      if (!value.is_object()) {
-        throw Error(src + ": '__metadata__' must be an object of strings, got " +
-                    json_type_name(value));
-      }
-      for (auto m = value.begin(); m != value.end(); ++m) {
-        if (!m.value().is_string()) {
-          throw Error(src + ": '__metadata__' value of '" + m.key() + "' must be a string, got " +
-                      json_type_name(m.value()));
-        }
-        metadata_[m.key()] = m.value().get<std::string>();
-      }
-      continue;
-    }
-    const std::string where = src + ": tensor '" + name + "'";
-    if (!value.is_object()) {
-      throw Error(where + ": expected an object with dtype, shape and data_offsets, got " +
-                  json_type_name(value));
-    }
-    for (auto f = value.begin(); f != value.end(); ++f) {
-      if (f.key() != "dtype" && f.key() != "shape" && f.key() != "data_offsets") {
-        throw Error(where + ": unknown field '" + f.key() +
-                    "' (expected dtype, shape, data_offsets)");
-      }
-    }
-    for (const char* field : {"dtype", "shape", "data_offsets"}) {
-      if (!value.contains(field)) throw Error(where + ": missing field '" + field + "'");
-    }
-
-    Entry entry;
-    const Json& dtype = value["dtype"];
-    if (!dtype.is_string()) throw Error(where + ": dtype must be a string, got " + json_type_name(dtype));
-    if (!parse_dtype(dtype.get<std::string>(), entry.dtype)) {
-      throw Error(where + ": unsupported dtype '" + dtype.get<std::string>() +
-                  "' (supported: " + supported_dtypes() + ")");
-    }
-
-    const Json& shape = value["shape"];
-    if (!shape.is_array()) throw Error(where + ": shape must be an array, got " + json_type_name(shape));
-    for (size_t i = 0; i < shape.size(); ++i) {
-      uint64_t dim;
-      if (!as_u64(shape[i], dim) || dim > static_cast<uint64_t>(INT64_MAX)) {
-        throw Error(where + ": shape dim " + std::to_string(i) +
-                    " must be a non-negative integer, got " + short_dump(shape[i]));
-      }
-      entry.shape.push_back(static_cast<int64_t>(dim));
-    }
-
-    const Json& offsets = value["data_offsets"];
-    if (!offsets.is_array() || offsets.size() != 2 || !as_u64(offsets[0], entry.begin) ||
-        !as_u64(offsets[1], entry.end)) {
-      throw Error(where + ": data_offsets must be [begin, end] with non-negative integers, got " +
-                  short_dump(offsets));
-    }
-    if (entry.begin > entry.end) {
-      throw Error(where + ": data_offsets [" + std::to_string(entry.begin) + ", " +
-                  std::to_string(entry.end) + "]: end is before begin");
-    }
-    if (entry.end > buffer_size) {
-      throw Error(where + ": data_offsets [" + std::to_string(entry.begin) + ", " +
-                  std::to_string(entry.end) + "] are out of range: the data buffer has " +
-                  std::to_string(buffer_size) + " bytes (truncated file?)");
-    }
-    uint64_t numel = 0, nbytes = 0;
-    if (!checked_size(entry.shape, dtype_size(entry.dtype), numel, nbytes)) {
-      throw Error(where + ": shape " + shape_string(entry.shape) + " is too large (size overflow)");
-    }
-    if (nbytes != entry.end - entry.begin) {
-      throw Error(where + ": shape " + shape_string(entry.shape) + " with dtype " +
-                  dtype_name(entry.dtype) + " needs " + std::to_string(nbytes) +
-                  " bytes, but data_offsets span " + std::to_string(entry.end - entry.begin));
-    }
-    parsed.emplace_back(name, std::move(entry));
+  for (const char* field : {"dtype", "shape", "data_offsets"}) {
+    if (!value.contains(field)) throw Error(where + ": missing field '" + field + "'");
   }
 
-  // Like the reference implementation, the tensors must tile the buffer exactly: no overlap, no
-  // gap and no trailing bytes. Zero-size tensors sit anywhere on a boundary.
+  ParsedEntry entry;
+  const Json& dtype = value["dtype"];
+  if (!dtype.is_string()) throw Error(where + ": dtype must be a string, got " + json_type_name(dtype));
+  if (!parse_dtype(dtype.get<std::string>(), entry.dtype)) {
+    throw Error(where + ": unsupported dtype '" + dtype.get<std::string>() +
+                "' (supported: " + supported_dtypes() + ")");
+  }
+
+  const Json& shape = value["shape"];
+  if (!shape.is_array()) throw Error(where + ": shape must be an array, got " + json_type_name(shape));
+  for (size_t i = 0; i < shape.size(); ++i) {
+    uint64_t dim;
+    if (!as_u64(shape[i], dim) || dim > static_cast<uint64_t>(INT64_MAX)) {
+      throw Error(where + ": shape dim " + std::to_string(i) +
+                  " must be a non-negative integer, got " + short_dump(shape[i]));
+    }
+    entry.shape.push_back(static_cast<int64_t>(dim));
+  }
+
+  const Json& offsets = value["data_offsets"];
+  if (!offsets.is_array() || offsets.size() != 2 || !as_u64(offsets[0], entry.begin) ||
+      !as_u64(offsets[1], entry.end)) {
+    throw Error(where + ": data_offsets must be [begin, end] with non-negative integers, got " +
+                short_dump(offsets));
+  }
+  if (entry.begin > entry.end) {
+    throw Error(where + ": data_offsets [" + std::to_string(entry.begin) + ", " +
+                std::to_string(entry.end) + "]: end is before begin");
+  }
+  if (entry.end > buffer_size) {
+    throw Error(where + ": data_offsets [" + std::to_string(entry.begin) + ", " +
+                std::to_string(entry.end) + "] are out of range: the data buffer has " +
+                std::to_string(buffer_size) + " bytes (truncated file?)");
+  }
+  uint64_t numel = 0, nbytes = 0;
+  if (!checked_size(entry.shape, dtype_size(entry.dtype), numel, nbytes)) {
+    throw Error(where + ": shape " + shape_string(entry.shape) + " is too large (size overflow)");
+  }
+  if (nbytes != entry.end - entry.begin) {
+    throw Error(where + ": shape " + shape_string(entry.shape) + " with dtype " +
+                dtype_name(entry.dtype) + " needs " + std::to_string(nbytes) +
+                " bytes, but data_offsets span " + std::to_string(entry.end - entry.begin));
+  }
+  return entry;
+}
+
+// Like the reference implementation, the tensors must tile the buffer exactly: no overlap, no gap
+// and no trailing bytes. Zero-size tensors sit anywhere on a boundary. Sorts `parsed` by offset.
+void check_tiling(const std::string& src, std::vector<std::pair<std::string, ParsedEntry>>& parsed, uint64_t buffer_size) {
   std::sort(parsed.begin(), parsed.end(), [](const auto& a, const auto& b) {
     if (a.second.begin != b.second.begin) return a.second.begin < b.second.begin;
     if (a.second.end != b.second.end) return a.second.end < b.second.end;
@@ -371,12 +343,60 @@ void SafetensorsFile::validate(std::string_view bytes) {
                 std::to_string(covered) + " (" + std::to_string(buffer_size - covered) +
                 " trailing bytes not covered by any tensor)");
   }
+}
 
+}  // namespace
+
+void SafetensorsFile::validate(std::string_view bytes) {
+  const std::string& src = source_;
+  if (bytes.size() < 8) {
+    throw Error(src + ": truncated safetensors file: " + std::to_string(bytes.size()) +
+                " bytes, but the format starts with an 8-byte header size");
+  }
+  const auto* base = reinterpret_cast<const uint8_t*>(bytes.data());
+  uint64_t header_size = read_u64_le(base);
+  if (header_size > kSafetensorsMaxHeaderBytes) {
+    throw Error(src + ": safetensors header size " + std::to_string(header_size) +
+                " exceeds the limit of " + std::to_string(kSafetensorsMaxHeaderBytes) +
+                " bytes (corrupt file, or not a safetensors file?)");
+  }
+  if (header_size > bytes.size() - 8) {
+    throw Error(src + ": truncated safetensors file: header size " + std::to_string(header_size) +
+                " but only " + std::to_string(bytes.size() - 8) + " bytes follow");
+  }
+  const uint64_t buffer_size = bytes.size() - 8 - header_size;
+  buffer_ = base + 8 + header_size;
+
+  Json header = parse_header(bytes.substr(8, header_size), src);
+
+  std::vector<std::pair<std::string, ParsedEntry>> parsed;
+  for (auto it = header.begin(); it != header.end(); ++it) {
+    const std::string& name = it.key();
+    const Json& value = it.value();
+    if (name == "__metadata__") {
+      if (value.is_null()) continue;
+      if (!value.is_object()) {
+        throw Error(src + ": '__metadata__' must be an object of strings, got " +
+                    json_type_name(value));
+      }
+      for (auto m = value.begin(); m != value.end(); ++m) {
+        if (!m.value().is_string()) {
+          throw Error(src + ": '__metadata__' value of '" + m.key() + "' must be a string, got " +
+                      json_type_name(m.value()));
+        }
+        metadata_[m.key()] = m.value().get<std::string>();
+      }
+      continue;
+    }
+    parsed.emplace_back(name, parse_entry(src + ": tensor '" + name + "'", value, buffer_size));
+  }
+
+  check_tiling(src, parsed, buffer_size);
   names_.reserve(parsed.size());
   entries_.reserve(parsed.size());
   for (auto& [name, entry] : parsed) {
     names_.push_back(name);
-    entries_.emplace(name, std::move(entry));
+    entries_.emplace(name, Entry{entry.dtype, std::move(entry.shape), entry.begin, entry.end});
   }
 }
 

@@ -1,4 +1,4 @@
-// The layout of a data directory, as written by `gr2 data synth` (and later `gr2 data import`) and
+// The layout of a data directory, as written by `gr2 data synth` and `gr2 data import`, and
 // read by every later stage. One place names the files so that stages agree on them.
 #pragma once
 
@@ -29,5 +29,12 @@ struct DataDir {
   // Provenance and statistics: generator, config, seed, counts, split cut-offs.
   std::string info() const { return join_path(root, "data.json"); }
 };
+
+// The events a model fitted before evaluation may learn from (the SID embedder's co-occurrences,
+// popularity): events_train.jsonl when it exists, else "" (none). events.jsonl is never the
+// fallback: it holds the validation and test periods too.
+inline std::string learnable_events(const DataDir& dir) {
+  return file_exists(dir.train_events()) ? dir.train_events() : std::string();
+}
 
 }  // namespace gr2

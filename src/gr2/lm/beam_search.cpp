@@ -9,6 +9,7 @@
 #include "gr2/core/error.h"
 #include "gr2/lm/eval_mode.h"
 #include "gr2/lm/kv_cache.h"
+#include "gr2/lm/left_padded_batch.h"
 
 namespace gr2::lm {
 
@@ -44,28 +45,17 @@ void search_chunk(Qwen3LmImpl& model, const SidTrie& trie, const std::vector<std
   const torch::Tensor& weight = model.model->embed_tokens->weight;
   const torch::Device device = weight.device();
   const int64_t n = static_cast<int64_t>(end - begin), L = trie.levels(), W = options.beam_width;
-  int64_t P = 0;
-  for (size_t p = begin; p < end; ++p) P = std::max<int64_t>(P, static_cast<int64_t>(prompts[p].size()) + 1);
-  std::vector<int64_t> ids(static_cast<size_t>(n * P), options.pad_id), positions(static_cast<size_t>(n * P), 0),
-      lengths(static_cast<size_t>(n));
-  std::vector<uint8_t> valid(static_cast<size_t>(n * P), 0);
-  for (int64_t b = 0; b < n; ++b) {
-    std::vector<int64_t> seq = prompts[begin + static_cast<size_t>(b)];
-    seq.push_back(sid_begin);
-    const int64_t len = static_cast<int64_t>(seq.size()), pad = P - len;
-    for (int64_t t = 0; t < len; ++t) {
-      const size_t i = static_cast<size_t>(b * P + pad + t);
-      ids[i] = seq[static_cast<size_t>(t)];
-      positions[i] = t;
-      valid[i] = 1;
-    }
-    lengths[static_cast<size_t>(b)] = len;
+  std::vector<std::vector<int64_t>> seqs;  // each prompt + <|sid_begin|>
+  for (size_t p = begin; p < end; ++p) {
+    seqs.push_back(prompts[p]);
+    seqs.back().push_back(sid_begin);
   }
+  std::vector<const std::vector<int64_t>*> rows;
+  for (const auto& s : seqs) rows.push_back(&s);
+  const LeftPaddedBatch batch = left_padded_batch(rows, options.pad_id, device);
+  const int64_t P = batch.ids.size(1);
   KvCache cache(model.config(), n, P + L - 1, device, weight.scalar_type());
-  auto hidden = model.forward_hidden({torch::tensor(ids, torch::kLong).to(device).view({n, P}),
-                                      torch::tensor(positions, torch::kLong).to(device).view({n, P}),
-                                      torch::from_blob(valid.data(), {n, P}, torch::kUInt8).to(device, torch::kBool),
-                                      &cache});
+  auto hidden = model.forward_hidden({batch.ids, batch.positions, batch.valid, &cache});
   torch::Tensor log_probs = torch::log_softmax(model.logits(hidden.select(1, P - 1)).to(torch::kFloat), -1);  // [R, V]
 
   std::vector<Beam> beams;
@@ -124,7 +114,7 @@ void search_chunk(Qwen3LmImpl& model, const SidTrie& trie, const std::vector<std
     for (size_t i = 0; i < next.size(); ++i) {
       parent_rows.push_back(next[i].row);
       next[i].row = static_cast<int64_t>(i);
-      next_pos.push_back(lengths[static_cast<size_t>(next[i].prompt)] + level);
+      next_pos.push_back(batch.lengths[static_cast<size_t>(next[i].prompt)] + level);
     }
     cache.select_rows(torch::tensor(parent_rows, torch::kLong).to(device));
     const int64_t R = static_cast<int64_t>(next.size());

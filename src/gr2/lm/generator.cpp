@@ -11,6 +11,7 @@
 #include "gr2/lm/constraint_mask.h"
 #include "gr2/lm/eval_mode.h"
 #include "gr2/lm/kv_cache.h"
+#include "gr2/lm/left_padded_batch.h"
 
 namespace gr2::lm {
 
@@ -41,28 +42,13 @@ torch::Tensor long_tensor(const std::vector<int64_t>& v, torch::Device device) {
   return torch::tensor(v, torch::kLong).to(device);
 }
 
-}  // namespace
-
-std::vector<GenerationResult> generate(Qwen3LmImpl& model, const std::vector<GenerationRequest>& requests,
-                                       const GenerationOptions& options, GenerationStats* stats) {
-  options.validate();
-  Stopwatch watch;
-  torch::NoGradGuard no_grad;
-  EvalModeGuard eval_mode(model);
-  const torch::Tensor& weight = model.model->embed_tokens->weight;
-  const torch::Device device = weight.device();
-  const torch::ScalarType dtype = weight.scalar_type();
-  const int64_t V = model.config().vocab_size;
-  require(options.pad_id < V, "generation pad_id " + std::to_string(options.pad_id) + " is outside the vocabulary (" +
-                                  std::to_string(V) + " ids)");
-
-  const size_t B = requests.size();
-  std::vector<GenerationResult> results(B);
-  std::vector<Row> rows(B);
-  std::vector<int64_t> active;  // request indices still generating, in batch order
-  GenerationStats local_stats;
-  local_stats.rows = static_cast<int64_t>(B);
-  for (size_t r = 0; r < B; ++r) {
+// Validates each request, fills its Row (limit, stops, constraint) and result header, and returns
+// the requests that generate at least one token (in order).
+std::vector<int64_t> prepare_rows(const std::vector<GenerationRequest>& requests, const GenerationOptions& options,
+                                  int64_t V, std::vector<Row>& rows, std::vector<GenerationResult>& results,
+                                  GenerationStats& stats) {
+  std::vector<int64_t> active;
+  for (size_t r = 0; r < requests.size(); ++r) {
     const GenerationRequest& q = requests[r];
     const std::string where = "generation request " + std::to_string(r);
     require(!q.prompt.empty(), where + ": empty prompt (give at least one token)");
@@ -82,12 +68,37 @@ std::vector<GenerationResult> generate(Qwen3LmImpl& model, const std::vector<Gen
                                                  "; raise it (or shorten the answer, e.g. max_think_tokens)");
     }
     results[r].prompt_length = static_cast<int64_t>(q.prompt.size());
-    local_stats.prompt_tokens += results[r].prompt_length;
+    stats.prompt_tokens += results[r].prompt_length;
     if (row.constraint && row.constraint->done())
       results[r].finish_reason = FinishReason::Constraint;
     else if (row.limit > 0)
       active.push_back(static_cast<int64_t>(r));
   }
+  return active;
+}
+
+}  // namespace
+
+std::vector<GenerationResult> generate(Qwen3LmImpl& model, const std::vector<GenerationRequest>& requests,
+                                       const GenerationOptions& options, GenerationStats* stats) {
+  options.validate();
+  Stopwatch watch;
+  torch::NoGradGuard no_grad;
+  EvalModeGuard eval_mode(model);
+  const torch::Tensor& weight = model.model->embed_tokens->weight;
+  const torch::Device device = weight.device();
+  const torch::ScalarType dtype = weight.scalar_type();
+  const int64_t V = model.config().vocab_size;
+  require(options.pad_id < V, "generation pad_id " + std::to_string(options.pad_id) + " is outside the vocabulary (" +
+                                  std::to_string(V) + " ids)");
+
+  const size_t B = requests.size();
+  std::vector<GenerationResult> results(B);
+  std::vector<Row> rows(B);
+  GenerationStats local_stats;
+  local_stats.rows = static_cast<int64_t>(B);
+  // Request indices still generating, in batch order.
+  std::vector<int64_t> active = prepare_rows(requests, options, V, rows, results, local_stats);
   if (active.empty()) {
     local_stats.seconds = watch.seconds();
     if (stats) *stats = local_stats;
@@ -95,31 +106,18 @@ std::vector<GenerationResult> generate(Qwen3LmImpl& model, const std::vector<Gen
   }
 
   // Left-padded prompt batch: positions restart at 0 on each row's first real token.
-  int64_t P = 0, max_limit = 0;
+  int64_t max_limit = 0;
+  std::vector<const std::vector<int64_t>*> prompts;
   for (int64_t r : active) {
-    P = std::max<int64_t>(P, static_cast<int64_t>(requests[static_cast<size_t>(r)].prompt.size()));
+    prompts.push_back(&requests[static_cast<size_t>(r)].prompt);
     max_limit = std::max(max_limit, rows[static_cast<size_t>(r)].limit);
   }
   const int64_t n = static_cast<int64_t>(active.size());
-  std::vector<int64_t> ids(static_cast<size_t>(n * P), options.pad_id), positions(static_cast<size_t>(n * P), 0),
-      next_position(static_cast<size_t>(n));
-  std::vector<uint8_t> valid(static_cast<size_t>(n * P), 0);
-  for (int64_t b = 0; b < n; ++b) {
-    const auto& prompt = requests[static_cast<size_t>(active[static_cast<size_t>(b)])].prompt;
-    const int64_t len = static_cast<int64_t>(prompt.size()), pad = P - len;
-    for (int64_t t = 0; t < len; ++t) {
-      const size_t i = static_cast<size_t>(b * P + pad + t);
-      ids[i] = prompt[static_cast<size_t>(t)];
-      positions[i] = t;
-      valid[i] = 1;
-    }
-    next_position[static_cast<size_t>(b)] = len;
-  }
-  torch::Tensor seq_ids = long_tensor(ids, device).view({n, P});                 // [n, T]
-  torch::Tensor seq_pos = long_tensor(positions, device).view({n, P});           // [n, T]
-  torch::Tensor seq_valid = torch::from_blob(valid.data(), {n, P}, torch::kUInt8)
-                                .to(device, torch::kBool);                       // [n, T]
-  torch::Tensor step_pos = long_tensor(next_position, device);                   // [n] position of the next token
+  LeftPaddedBatch batch = left_padded_batch(prompts, options.pad_id, device);
+  const int64_t P = batch.ids.size(1);
+  torch::Tensor seq_ids = batch.ids, seq_pos = batch.positions, seq_valid = batch.valid;  // [n, T]
+  torch::Tensor step_pos = long_tensor(batch.lengths, device);                            // [n] position of the next token
+  batch = LeftPaddedBatch();
 
   std::unique_ptr<KvCache> cache;
   if (options.use_cache)  // the last generated token is never fed back

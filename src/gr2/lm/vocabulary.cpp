@@ -1,8 +1,6 @@
-// The vocabulary: SentencePiece through libgr2_sentencepiece.so (loaded with dlmopen, see
-// gr2_sentencepiece.h), the special and SID tokens around it, and its gr2.json description.
+// The vocabulary: SentencePiece (through lm/sentencepiece_shim.h), the special and SID tokens around
+// it, and its gr2.json description.
 #include "gr2/lm/vocabulary.h"
-
-#include <dlfcn.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -14,9 +12,10 @@
 #include <sstream>
 
 #include "gr2/core/error.h"
+#include "gr2/core/hash.h"
 #include "gr2/core/file_io.h"
 #include "gr2/core/jsonl.h"
-#include "gr2_sentencepiece/gr2_sentencepiece.h"
+#include "gr2/lm/sentencepiece_shim.h"
 
 namespace gr2::lm {
 namespace {
@@ -30,107 +29,6 @@ constexpr unsigned kTrainingSeed = 42;
 constexpr std::string_view kSpaceMarker = "\xE2\x96\x81";
 // What the unused <unk> id decodes to (U+2047, SentencePiece's choice).
 constexpr std::string_view kUnknownSurface = "\xE2\x81\x87";
-
-// ---------------------------------------------------------------------------------------------
-// The shim, loaded once per process.
-
-struct Shim {
-  decltype(&gr2_spm_train) train = nullptr;
-  decltype(&gr2_spm_load) load = nullptr;
-  decltype(&gr2_spm_free) free = nullptr;
-  decltype(&gr2_spm_piece_size) piece_size = nullptr;
-  decltype(&gr2_spm_piece) piece = nullptr;
-  decltype(&gr2_spm_piece_kind) piece_kind = nullptr;
-  decltype(&gr2_spm_encode) encode = nullptr;
-};
-
-std::string executable_dir() {
-  std::error_code ec;
-  std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? std::string() : exe.parent_path().string();
-}
-
-template <typename F>
-void bind(void* handle, const char* name, F& fn, const std::string& path) {
-  fn = reinterpret_cast<F>(::dlsym(handle, name));
-  if (!fn) throw Error::internal(path + ": missing symbol " + name + " (a stale libgr2_sentencepiece.so?)");
-}
-
-Shim load_shim() {
-  std::vector<std::string> candidates;
-  if (const char* env = std::getenv("GR2_SENTENCEPIECE_SHIM"); env && *env) candidates.push_back(env);
-  const std::string dir = executable_dir();
-  if (!dir.empty()) candidates.push_back(join_path(dir, "libgr2_sentencepiece.so"));
-#ifdef GR2_SENTENCEPIECE_SHIM_PATH
-  candidates.push_back(GR2_SENTENCEPIECE_SHIM_PATH);
-#endif
-  std::string tried;
-  for (const std::string& path : candidates) {
-    if (!file_exists(path)) {
-      tried += "\n  " + path + ": no such file";
-      continue;
-    }
-    // A link namespace of its own: SentencePiece's private protobuf must not meet LibTorch's.
-    void* handle = ::dlmopen(LM_ID_NEWLM, path.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (!handle) {
-      const char* why = ::dlerror();
-      tried += "\n  " + path + ": " + (why ? why : "dlmopen failed");
-      continue;
-    }
-    auto abi = reinterpret_cast<decltype(&gr2_spm_abi_version)>(::dlsym(handle, "gr2_spm_abi_version"));
-    if (!abi || abi() != GR2_SPM_ABI_VERSION) {
-      tried += "\n  " + path + ": built from another version of gr2 (interface version mismatch)";
-      continue;
-    }
-    Shim shim;
-    bind(handle, "gr2_spm_train", shim.train, path);
-    bind(handle, "gr2_spm_load", shim.load, path);
-    bind(handle, "gr2_spm_free", shim.free, path);
-    bind(handle, "gr2_spm_piece_size", shim.piece_size, path);
-    bind(handle, "gr2_spm_piece", shim.piece, path);
-    bind(handle, "gr2_spm_piece_kind", shim.piece_kind, path);
-    bind(handle, "gr2_spm_encode", shim.encode, path);
-    return shim;  // never unloaded
-  }
-  throw Error::internal(
-      "cannot load libgr2_sentencepiece.so (SentencePiece for the vocabulary); it is built beside "
-      "gr2 (target gr2_sentencepiece); set GR2_SENTENCEPIECE_SHIM to its path. Tried:" + tried);
-}
-
-const Shim& shim() {
-  static std::once_flag once;
-  static Shim instance;
-  static std::string failure;
-  std::call_once(once, [] {
-    try {
-      instance = load_shim();
-    } catch (const Error& e) {
-      failure = e.what();
-    }
-  });
-  if (!failure.empty()) throw Error::internal(failure);
-  return instance;
-}
-
-void append_to_string(void* ctx, const char* data, size_t size) {
-  static_cast<std::string*>(ctx)->append(data, size);
-}
-
-void append_ids(void* ctx, const int* ids, size_t n) {
-  auto* out = static_cast<std::vector<int64_t>*>(ctx);
-  out->insert(out->end(), ids, ids + n);
-}
-
-std::string fnv1a64_hex(std::string_view data) {
-  uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : data) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return buf;
-}
 
 // Length of the valid UTF-8 sequence starting at s[i] (RFC 3629: no overlongs, no surrogates,
 // at most U+10FFFF), or 0 when the bytes there are not one.
@@ -218,7 +116,7 @@ size_t sid_shape_length(std::string_view text, size_t i) {
 // ---------------------------------------------------------------------------------------------
 
 struct Vocabulary::TextModel {
-  const Shim* shim = nullptr;
+  const SentencePieceShim* shim = nullptr;
   gr2_spm* handle = nullptr;
   std::string serialized;
   std::string checksum;
@@ -291,7 +189,7 @@ std::string train_model(const std::vector<std::string>& sentences, const TextTok
   }
   SentenceSource source{&sentences, 0};
   std::string model, error;
-  const Shim& s = shim();
+  const SentencePieceShim& s = sentencepiece_shim();
   if (s.train(keys.data(), values.data(), keys.size(), kTrainingSeed, next_sentence, &source, append_to_string,
               &model, append_to_string, &error) != 0) {
     throw Error(what + ": SentencePiece training failed: " + error);
@@ -322,14 +220,14 @@ Vocabulary Vocabulary::train_file(const std::string& corpus_path, const TextToke
 }
 
 Vocabulary Vocabulary::from_model(std::string serialized_model, const std::string& where) {
-  const Shim& s = shim();
+  const SentencePieceShim& s = sentencepiece_shim();
   auto text = std::make_shared<TextModel>();
   text->shim = &s;
   std::string error;
   text->handle = s.load(serialized_model.data(), serialized_model.size(), append_to_string, &error);
   if (!text->handle) throw Error(where + ": not a SentencePiece model (" + error + ")");
   text->serialized = std::move(serialized_model);
-  text->checksum = fnv1a64_hex(text->serialized);
+  text->checksum = hex64(fnv1a64(text->serialized));
   const int n = s.piece_size(text->handle);
   text->pieces.resize(n);
   text->surfaces.resize(n);

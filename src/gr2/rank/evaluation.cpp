@@ -42,6 +42,97 @@ MetricResult metric_result(const std::string& name, const std::vector<double>& v
 
 }  // namespace
 
+namespace {
+
+// The policies to run, "incoming" first (made here, in `own_incoming`, when not given). Throws
+// Error for a policy listed twice or a comparison naming a policy that is not run.
+std::vector<Policy*> incoming_first(const std::vector<Policy*>& policies,
+                                    const std::vector<std::pair<std::string, std::string>>& comparisons,
+                                    std::unique_ptr<Policy>& own_incoming) {
+  std::vector<Policy*> run;
+  std::set<std::string> names;
+  for (Policy* p : policies) {
+    check_internal(p != nullptr, "evaluate: null policy");
+    require(names.insert(p->name()).second, "evaluation: policy '" + p->name() + "' is listed twice");
+  }
+  auto incoming = std::find_if(policies.begin(), policies.end(), [](Policy* p) { return p->name() == "incoming"; });
+  if (incoming == policies.end()) {
+    own_incoming = std::make_unique<IncomingPolicy>();
+    run.push_back(own_incoming.get());
+  } else {
+    run.push_back(*incoming);
+  }
+  for (Policy* p : policies) {
+    if (p->name() != "incoming") run.push_back(p);
+  }
+  std::set<std::string> run_names;
+  for (Policy* p : run) run_names.insert(p->name());
+  for (const auto& [policy, reference] : comparisons) {
+    for (const std::string& name : {policy, reference})
+      require(run_names.count(name) > 0, "evaluation: the comparison " + policy + " vs " + reference + " names '" + name +
+                                             "', which is not among the evaluated policies");
+  }
+  return run;
+}
+
+// One policy on every request, in batches: metrics (per-slate values into `values`, and with
+// intervals against the incoming order's `base`), diagnostics, latency, and the order-robustness
+// check on the first robust_n requests.
+PolicyResult evaluate_policy(Policy& policy, const std::vector<RankRequest>& requests,
+                             const std::vector<const Slate*>& kept, const MetricValues& base, size_t robust_n,
+                             const EvalOptions& options, MetricValues& values) {
+  const size_t n = requests.size();
+  const size_t batch = static_cast<size_t>(options.batch_size);
+  PolicyResult pr;
+  pr.policy = policy.name();
+  DiagnosticsAccumulator diag(pr.policy, policy.can_fail());
+  std::vector<PolicyAnswer> robust_answers;
+  robust_answers.reserve(robust_n);
+  std::unique_ptr<Progress> progress;
+  if (options.show_progress) {
+    progress = std::make_unique<Progress>("eval " + pr.policy, static_cast<int64_t>(n), "slates");
+  }
+  Stopwatch total;
+  for (size_t start = 0; start < n; start += batch) {
+    const size_t end = std::min(n, start + batch);
+    std::vector<RankRequest> chunk(requests.begin() + static_cast<std::ptrdiff_t>(start),
+                                   requests.begin() + static_cast<std::ptrdiff_t>(end));
+    Stopwatch clock;
+    std::vector<PolicyAnswer> answers = policy.rank_batch(chunk);
+    const double per_answer_ms = clock.milliseconds() / static_cast<double>(chunk.size());
+    check_internal(answers.size() == chunk.size(),
+                   "policy '" + pr.policy + "' returned " + std::to_string(answers.size()) +
+                       " answers for " + std::to_string(chunk.size()) + " requests");
+    for (size_t i = start; i < end; ++i) {
+      PolicyAnswer& answer = answers[i - start];
+      answer.latency_ms = per_answer_ms;
+      const Slate& slate = *kept[i];
+      diag.add(answer, slate.size());
+      add_metrics(options.metrics, slate.labels, effective_order(answer, slate.size()), values);
+      if (i < robust_n) robust_answers.push_back(std::move(answer));
+    }
+    if (progress && end < n) progress->update(static_cast<int64_t>(end));
+  }
+  pr.seconds = total.seconds();
+  if (progress) progress->finish();
+  pr.diagnostics = diag.finish();
+  if (robust_n > 0) {
+    std::vector<RankRequest> robust_requests(requests.begin(), requests.begin() + static_cast<std::ptrdiff_t>(robust_n));
+    pr.diagnostics.robustness =
+        measure_order_robustness(policy, robust_requests, robust_answers, options.seed, options.batch_size);
+    pr.diagnostics.has_robustness = true;
+  }
+  for (size_t m = 0; m < options.metrics.size(); ++m) {
+    check_internal(values[m].size() == base[m].size(),
+                   "evaluation: metric " + options.metrics[m].name + " is defined on different slates for '" +
+                       pr.policy + "' and the incoming order");
+    pr.metrics.push_back(metric_result(options.metrics[m].name, values[m], base[m], options.bootstrap));
+  }
+  return pr;
+}
+
+}  // namespace
+
 EvalResult evaluate(const std::vector<Policy*>& policies, const std::vector<Slate>& slates,
                     const EvalOptions& options) {
   require(options.batch_size >= 1, "evaluation: batch size must be >= 1");
@@ -78,91 +169,20 @@ EvalResult evaluate(const std::vector<Policy*>& policies, const std::vector<Slat
   result.incoming_ideal_share =
       static_cast<double>(result.incoming_ideal) / static_cast<double>(result.slates_evaluated);
 
-  // The policy list, "incoming" first.
   std::unique_ptr<Policy> own_incoming;
-  std::vector<Policy*> run;
-  std::set<std::string> names;
-  for (Policy* p : policies) {
-    check_internal(p != nullptr, "evaluate: null policy");
-    require(names.insert(p->name()).second, "evaluation: policy '" + p->name() + "' is listed twice");
-  }
-  auto incoming = std::find_if(policies.begin(), policies.end(),
-                               [](Policy* p) { return p->name() == "incoming"; });
-  if (incoming == policies.end()) {
-    own_incoming = std::make_unique<IncomingPolicy>();
-    run.push_back(own_incoming.get());
-  } else {
-    run.push_back(*incoming);
-  }
-  for (Policy* p : policies) {
-    if (p->name() != "incoming") run.push_back(p);
-  }
-  std::set<std::string> run_names;
-  for (Policy* p : run) run_names.insert(p->name());
-  for (const auto& [policy, reference] : options.comparisons) {
-    for (const std::string& name : {policy, reference})
-      require(run_names.count(name) > 0, "evaluation: the comparison " + policy + " vs " + reference + " names '" + name +
-                                             "', which is not among the evaluated policies");
-  }
+  const std::vector<Policy*> run = incoming_first(policies, options.comparisons, own_incoming);
   std::map<std::string, MetricValues> values_of;  // per-slate metrics of each policy, for comparisons
 
   const size_t n = requests.size();
-  const size_t batch = static_cast<size_t>(options.batch_size);
   const size_t robust_n = options.robustness_slates < 0
                               ? n
                               : std::min(n, static_cast<size_t>(options.robustness_slates));
   result.robustness_slates = static_cast<int64_t>(robust_n);
 
   for (Policy* policy : run) {
-    PolicyResult pr;
-    pr.policy = policy->name();
-    DiagnosticsAccumulator diag(pr.policy, policy->can_fail());
     MetricValues values(options.metrics.size());
-    std::vector<PolicyAnswer> robust_answers;
-    robust_answers.reserve(robust_n);
-    std::unique_ptr<Progress> progress;
-    if (options.show_progress) {
-      progress = std::make_unique<Progress>("eval " + pr.policy, static_cast<int64_t>(n), "slates");
-    }
-    Stopwatch total;
-    for (size_t start = 0; start < n; start += batch) {
-      const size_t end = std::min(n, start + batch);
-      std::vector<RankRequest> chunk(requests.begin() + static_cast<std::ptrdiff_t>(start),
-                                     requests.begin() + static_cast<std::ptrdiff_t>(end));
-      Stopwatch clock;
-      std::vector<PolicyAnswer> answers = policy->rank_batch(chunk);
-      const double per_answer_ms = clock.milliseconds() / static_cast<double>(chunk.size());
-      check_internal(answers.size() == chunk.size(),
-                     "policy '" + pr.policy + "' returned " + std::to_string(answers.size()) +
-                         " answers for " + std::to_string(chunk.size()) + " requests");
-      for (size_t i = start; i < end; ++i) {
-        PolicyAnswer& answer = answers[i - start];
-        answer.latency_ms = per_answer_ms;
-        const Slate& slate = *kept[i];
-        diag.add(answer, slate.size());
-        add_metrics(options.metrics, slate.labels, effective_order(answer, slate.size()), values);
-        if (i < robust_n) robust_answers.push_back(std::move(answer));
-      }
-      if (progress && end < n) progress->update(static_cast<int64_t>(end));
-    }
-    pr.seconds = total.seconds();
-    if (progress) progress->finish();
-    pr.diagnostics = diag.finish();
-    if (robust_n > 0) {
-      std::vector<RankRequest> robust_requests(requests.begin(),
-                                               requests.begin() + static_cast<std::ptrdiff_t>(robust_n));
-      pr.diagnostics.robustness = measure_order_robustness(*policy, robust_requests, robust_answers,
-                                                           options.seed, options.batch_size);
-      pr.diagnostics.has_robustness = true;
-    }
-    for (size_t m = 0; m < options.metrics.size(); ++m) {
-      check_internal(values[m].size() == base[m].size(),
-                     "evaluation: metric " + options.metrics[m].name + " is defined on different slates for '" +
-                         pr.policy + "' and the incoming order");
-      pr.metrics.push_back(metric_result(options.metrics[m].name, values[m], base[m], options.bootstrap));
-    }
-    values_of[pr.policy] = std::move(values);
-    result.policies.push_back(std::move(pr));
+    result.policies.push_back(evaluate_policy(*policy, requests, kept, base, robust_n, options, values));
+    values_of[policy->name()] = std::move(values);
   }
   for (const auto& [policy, reference] : options.comparisons) {
     Comparison c{policy, reference, {}};

@@ -60,60 +60,11 @@ torch::Tensor sparse_matrix(const std::vector<int64_t>& r, const std::vector<int
   return torch::sparse_coo_tensor(idx, val, {rows, cols}).coalesce().to(device);
 }
 
-}  // namespace
-
-std::vector<std::string> item_terms(const std::string& title, const std::vector<std::string>& category,
-                                    const std::string& brand) {
-  std::vector<std::string> terms;
-  add_field(terms, "t:", title);
-  for (const auto& level : category) add_field(terms, "c:", level);
-  if (!category.empty()) {
-    // The leaf category as one token: items of the same leaf share it even when words differ.
-    std::string leaf;
-    for (const auto& w : words(category.back())) leaf += (leaf.empty() ? "" : "_") + w;
-    if (!leaf.empty()) terms.push_back("leaf:" + leaf);
-  }
-  add_field(terms, "b:", brand);
-  return terms;
-}
-
-std::vector<std::pair<int64_t, int64_t>> co_engaged_pairs(const Catalog& catalog, const std::vector<Event>& events,
-                                                          int64_t window) {
-  std::unordered_map<std::string, std::vector<std::pair<int64_t, int64_t>>> by_user;  // (ts, item)
-  for (const auto& e : events) {
-    auto idx = catalog.find(e.item_id);
-    if (idx) by_user[e.user_id].emplace_back(e.ts, *idx);
-  }
-  std::unordered_set<uint64_t> seen;
-  std::vector<std::pair<int64_t, int64_t>> pairs;
-  std::vector<std::string> users;
-  users.reserve(by_user.size());
-  for (auto& kv : by_user) users.push_back(kv.first);
-  std::sort(users.begin(), users.end());  // deterministic order
-  for (const auto& u : users) {
-    auto& seq = by_user[u];
-    std::stable_sort(seq.begin(), seq.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-    for (size_t i = 0; i < seq.size(); ++i) {
-      for (size_t j = i + 1; j < seq.size() && static_cast<int64_t>(j - i) <= window; ++j) {
-        int64_t a = seq[i].second, b = seq[j].second;
-        if (a == b) continue;
-        if (a > b) std::swap(a, b);
-        if (seen.insert((static_cast<uint64_t>(a) << 32) | static_cast<uint64_t>(b)).second) pairs.emplace_back(a, b);
-      }
-    }
-  }
-  return pairs;
-}
-
-ItemEmbeddings embed_catalog(const Catalog& catalog, const std::vector<Event>& events, const SidConfig& config,
-                             const c10::Device& device, EmbedStats* stats_out) {
-  torch::NoGradGuard no_grad;
-  require(!catalog.empty(), "gr2 sid embed: the catalog has no items");
+// The text part: TF-IDF over title, category and brand terms (min_df <= df < n, the max_terms most
+// frequent), reduced by a randomized SVD to embed_dim, rows L2-normalised. [n, d] on `device`.
+torch::Tensor text_embeddings(const Catalog& catalog, const SidConfig& config, const c10::Device& device,
+                              EmbedStats& stats) {
   const int64_t n = static_cast<int64_t>(catalog.size());
-  EmbedStats stats;
-  stats.items = n;
-
-  // --- TF-IDF ---
   std::vector<std::vector<std::string>> item_term_lists(static_cast<size_t>(n));
   std::unordered_map<std::string, int64_t> df;
   for (int64_t i = 0; i < n; ++i) {
@@ -178,59 +129,126 @@ ItemEmbeddings embed_catalog(const Catalog& catalog, const std::vector<Event>& e
   }
   stats.text_dim = text.size(1);
 
-  // --- collaborative part ---
-  torch::Tensor full = text;
+  return text;
+}
+
+// The collaborative part: positive PMI of item co-occurrence within collab_window events of one
+// user, reduced by a randomized SVD to collab_dim, rows L2-normalised; undefined when no pair has a
+// positive PMI. [n, d] on `device`.
+torch::Tensor collab_embeddings(const Catalog& catalog, const std::vector<Event>& events, const SidConfig& config,
+                                const c10::Device& device, EmbedStats& stats) {
+  const int64_t n = static_cast<int64_t>(catalog.size());
+  std::unordered_map<std::string, std::vector<std::pair<int64_t, int64_t>>> by_user;
+  for (const auto& e : events) {
+    auto idx = catalog.find(e.item_id);
+    if (idx) by_user[e.user_id].emplace_back(e.ts, *idx);
+  }
+  std::unordered_map<uint64_t, double> pair_counts;
+  std::vector<double> item_counts(static_cast<size_t>(n), 0.0);
+  for (auto& kv : by_user) {
+    auto& seq = kv.second;
+    std::stable_sort(seq.begin(), seq.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (size_t i = 0; i < seq.size(); ++i) {
+      for (size_t j = i + 1; j < seq.size() && static_cast<int64_t>(j - i) <= config.collab_window; ++j) {
+        const int64_t a = seq[i].second, b = seq[j].second;
+        if (a == b) continue;
+        pair_counts[(static_cast<uint64_t>(a) << 32) | static_cast<uint64_t>(b)] += 1;
+        pair_counts[(static_cast<uint64_t>(b) << 32) | static_cast<uint64_t>(a)] += 1;
+        item_counts[static_cast<size_t>(a)] += 1;
+        item_counts[static_cast<size_t>(b)] += 1;
+      }
+    }
+  }
+  double total = 0;
+  for (double c : item_counts) total += c;
+  std::vector<int64_t> r, c;
+  std::vector<float> v;
+  // Sorted keys: the same triplet order (and so the same float sums) on every run.
+  std::vector<std::pair<uint64_t, double>> entries(pair_counts.begin(), pair_counts.end());
+  std::sort(entries.begin(), entries.end());
+  for (const auto& [key, count] : entries) {
+    const int64_t a = static_cast<int64_t>(key >> 32), b = static_cast<int64_t>(key & 0xffffffffu);
+    const double pmi = std::log(count * total / (item_counts[static_cast<size_t>(a)] * item_counts[static_cast<size_t>(b)]));
+    if (pmi > 0) {
+      r.push_back(a);
+      c.push_back(b);
+      v.push_back(static_cast<float>(pmi));
+    }
+  }
+  for (double cnt : item_counts) stats.items_with_events += cnt > 0;
+  if (!v.empty()) {
+    torch::Tensor ppmi = sparse_matrix(r, c, v, n, n, device);
+    TruncatedSvd svd = randomized_svd(ppmi, config.collab_dim, config.svd_oversample, config.svd_power_iters,
+                                      derive_seed(config.seed, "embed/collab-svd"));
+    // (U + V) sqrt(S), not U sqrt(S): PPMI has a zero diagonal, so it is indefinite, and for a
+    // negative eigenvalue U's rows of two co-engaged items point in opposite directions (V = -U
+    // there). Adding V cancels those components and doubles those of positive eigenvalues
+    // (word2vec-style W + C).
+    torch::Tensor collab = normalised_rows((svd.u + svd.v) * svd.s.sqrt().unsqueeze(0));
+    stats.collab_dim = collab.size(1);
+    return collab;
+  }
+  return torch::Tensor();
+}
+
+}  // namespace
+
+std::vector<std::string> item_terms(const std::string& title, const std::vector<std::string>& category,
+                                    const std::string& brand) {
+  std::vector<std::string> terms;
+  add_field(terms, "t:", title);
+  for (const auto& level : category) add_field(terms, "c:", level);
+  if (!category.empty()) {
+    // The leaf category as one token: items of the same leaf share it even when words differ.
+    std::string leaf;
+    for (const auto& w : words(category.back())) leaf += (leaf.empty() ? "" : "_") + w;
+    if (!leaf.empty()) terms.push_back("leaf:" + leaf);
+  }
+  add_field(terms, "b:", brand);
+  return terms;
+}
+
+std::vector<std::pair<int64_t, int64_t>> co_engaged_pairs(const Catalog& catalog, const std::vector<Event>& events,
+                                                          int64_t window) {
+  std::unordered_map<std::string, std::vector<std::pair<int64_t, int64_t>>> by_user;  // (ts, item)
+  for (const auto& e : events) {
+    auto idx = catalog.find(e.item_id);
+    if (idx) by_user[e.user_id].emplace_back(e.ts, *idx);
+  }
+  std::unordered_set<uint64_t> seen;
+  std::vector<std::pair<int64_t, int64_t>> pairs;
+  std::vector<std::string> users;
+  users.reserve(by_user.size());
+  for (auto& kv : by_user) users.push_back(kv.first);
+  std::sort(users.begin(), users.end());  // deterministic order
+  for (const auto& u : users) {
+    auto& seq = by_user[u];
+    std::stable_sort(seq.begin(), seq.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (size_t i = 0; i < seq.size(); ++i) {
+      for (size_t j = i + 1; j < seq.size() && static_cast<int64_t>(j - i) <= window; ++j) {
+        int64_t a = seq[i].second, b = seq[j].second;
+        if (a == b) continue;
+        if (a > b) std::swap(a, b);
+        if (seen.insert((static_cast<uint64_t>(a) << 32) | static_cast<uint64_t>(b)).second) pairs.emplace_back(a, b);
+      }
+    }
+  }
+  return pairs;
+}
+
+ItemEmbeddings embed_catalog(const Catalog& catalog, const std::vector<Event>& events, const SidConfig& config,
+                             const c10::Device& device, EmbedStats* stats_out) {
+  torch::NoGradGuard no_grad;
+  require(!catalog.empty(), "gr2 sid embed: the catalog has no items");
+  const int64_t n = static_cast<int64_t>(catalog.size());
+  EmbedStats stats;
+  stats.items = n;
+
+  torch::Tensor full = text_embeddings(catalog, config, device, stats);
   if (config.collab_dim > 0 && !events.empty()) {
-    std::unordered_map<std::string, std::vector<std::pair<int64_t, int64_t>>> by_user;
-    for (const auto& e : events) {
-      auto idx = catalog.find(e.item_id);
-      if (idx) by_user[e.user_id].emplace_back(e.ts, *idx);
-    }
-    std::unordered_map<uint64_t, double> pair_counts;
-    std::vector<double> item_counts(static_cast<size_t>(n), 0.0);
-    for (auto& kv : by_user) {
-      auto& seq = kv.second;
-      std::stable_sort(seq.begin(), seq.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-      for (size_t i = 0; i < seq.size(); ++i) {
-        for (size_t j = i + 1; j < seq.size() && static_cast<int64_t>(j - i) <= config.collab_window; ++j) {
-          const int64_t a = seq[i].second, b = seq[j].second;
-          if (a == b) continue;
-          pair_counts[(static_cast<uint64_t>(a) << 32) | static_cast<uint64_t>(b)] += 1;
-          pair_counts[(static_cast<uint64_t>(b) << 32) | static_cast<uint64_t>(a)] += 1;
-          item_counts[static_cast<size_t>(a)] += 1;
-          item_counts[static_cast<size_t>(b)] += 1;
-        }
-      }
-    }
-    double total = 0;
-    for (double c : item_counts) total += c;
-    std::vector<int64_t> r, c;
-    std::vector<float> v;
-    // Sorted keys: the same triplet order (and so the same float sums) on every run.
-    std::vector<std::pair<uint64_t, double>> entries(pair_counts.begin(), pair_counts.end());
-    std::sort(entries.begin(), entries.end());
-    for (const auto& [key, count] : entries) {
-      const int64_t a = static_cast<int64_t>(key >> 32), b = static_cast<int64_t>(key & 0xffffffffu);
-      const double pmi = std::log(count * total / (item_counts[static_cast<size_t>(a)] * item_counts[static_cast<size_t>(b)]));
-      if (pmi > 0) {
-        r.push_back(a);
-        c.push_back(b);
-        v.push_back(static_cast<float>(pmi));
-      }
-    }
-    for (double cnt : item_counts) stats.items_with_events += cnt > 0;
-    if (!v.empty()) {
-      torch::Tensor ppmi = sparse_matrix(r, c, v, n, n, device);
-      TruncatedSvd svd = randomized_svd(ppmi, config.collab_dim, config.svd_oversample, config.svd_power_iters,
-                                        derive_seed(config.seed, "embed/collab-svd"));
-      // (U + V) sqrt(S), not U sqrt(S): PPMI has a zero diagonal, so it is indefinite, and for a
-      // negative eigenvalue U's rows of two co-engaged items point in opposite directions (V = -U
-      // there). Adding V cancels those components and doubles those of positive eigenvalues
-      // (word2vec-style W + C).
-      torch::Tensor collab = normalised_rows((svd.u + svd.v) * svd.s.sqrt().unsqueeze(0));
-      stats.collab_dim = collab.size(1);
-      full = torch::cat({text * std::sqrt(1.0 - config.collab_weight), collab * std::sqrt(config.collab_weight)}, 1);
-    }
+    const torch::Tensor collab = collab_embeddings(catalog, events, config, device, stats);
+    if (collab.defined())
+      full = torch::cat({full * std::sqrt(1.0 - config.collab_weight), collab * std::sqrt(config.collab_weight)}, 1);
   }
   ItemEmbeddings out;
   out.vectors = normalised_rows(full).to(torch::kCPU, torch::kFloat32).contiguous();

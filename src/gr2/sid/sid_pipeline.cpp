@@ -41,11 +41,7 @@ SidTable make_table(const std::vector<std::string>& ids, const torch::Tensor& co
   return t;
 }
 
-uint64_t hash_string(const std::string& s) {
-  uint64_t h = 1469598103934665603ull;
-  for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
-  return splitmix64(h);
-}
+uint64_t hash_string(const std::string& s) { return splitmix64(fnv1a64(s)); }
 
 std::string sid_key(const int32_t* sid, int64_t levels) {
   return std::string(reinterpret_cast<const char*>(sid), static_cast<size_t>(levels) * sizeof(int32_t));

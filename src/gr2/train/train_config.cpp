@@ -8,12 +8,16 @@
 
 namespace gr2::train {
 
-TrainConfig TrainConfig::from_section(ConfigSection& s, const TrainConfig& d) {
-  TrainConfig c;
+TrainConfig TrainConfig::from_section(ConfigSection& s, const TrainConfig& d, TrainKeys keys) {
+  TrainConfig c = d;
+  const bool token_batches = keys == TrainKeys::All;
   c.steps = s.get_int_in("steps", d.steps, 1, INT64_MAX / 2);
-  c.batch_size = s.get_int_in("batch_size", d.batch_size, 1, 1 << 20);
-  c.seq_len = s.get_int_in("seq_len", d.seq_len, 2, 1 << 20);
-  c.grad_accum = s.get_int_in("grad_accum", d.grad_accum, 1, 1 << 20);
+  if (token_batches) {
+    c.batch_size = s.get_int_in("batch_size", d.batch_size, 1, 1 << 20);
+    c.seq_len = s.get_int_in("seq_len", d.seq_len, 2, 1 << 20);
+    c.grad_accum = s.get_int_in("grad_accum", d.grad_accum, 1, 1 << 20);
+    c.eval_every = s.get_int_in("eval_every", d.eval_every, 0, INT64_MAX / 2);
+  }
   c.learning_rate = s.get_double_in("learning_rate", d.learning_rate, 0.0, 10.0);
   c.min_lr_ratio = s.get_double_in("min_lr_ratio", d.min_lr_ratio, 0.0, 1.0);
   c.warmup_steps = s.get_int_in("warmup_steps", d.warmup_steps, 0, INT64_MAX / 2);
@@ -22,7 +26,6 @@ TrainConfig TrainConfig::from_section(ConfigSection& s, const TrainConfig& d) {
   c.beta2 = s.get_double_in("beta2", d.beta2, 0.0, 0.999999);
   c.adam_eps = s.get_double_in("adam_eps", d.adam_eps, 0.0, 1.0);
   c.grad_clip = s.get_double_in("grad_clip", d.grad_clip, 0.0, 1e9);
-  c.eval_every = s.get_int_in("eval_every", d.eval_every, 0, INT64_MAX / 2);
   c.checkpoint_every = s.get_int_in("checkpoint_every", d.checkpoint_every, 0, INT64_MAX / 2);
   c.log_every = s.get_int_in("log_every", d.log_every, 1, INT64_MAX / 2);
   c.seed = static_cast<uint64_t>(s.get_int_in("seed", static_cast<int64_t>(d.seed), 0, INT64_MAX));

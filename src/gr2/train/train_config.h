@@ -1,4 +1,4 @@
-// The optimisation knobs every training stage shares (pretrain, midtrain, later SFT and RL), read
+// The optimisation knobs every training stage shares (pretrain, midtrain, SFT, RL), read
 // from a stage's TOML section ([pretrain], [midtrain], ...): one parser, so the stages agree on
 // names and ranges. Plain C++ (no LibTorch).
 #pragma once
@@ -13,6 +13,11 @@ class ConfigSection;
 }
 
 namespace gr2::train {
+
+// Which of the keys a stage reads. A stage that does not train on fixed token batches (RL: its
+// batch is prompts_per_step x group_size rollouts, no held-out evaluation) does not read
+// batch_size, seq_len, grad_accum and eval_every, so its section rejects them as unknown keys.
+enum class TrainKeys { All, NoTokenBatches };
 
 struct TrainConfig {
   int64_t steps = 1000;           // optimizer steps of the whole run
@@ -36,7 +41,7 @@ struct TrainConfig {
 
   // Reads the training keys of `section` (other keys of the section are left for the caller, who
   // calls finish()); absent keys keep the values of `defaults`. Throws Error naming key and line.
-  static TrainConfig from_section(ConfigSection& section, const TrainConfig& defaults);
+  static TrainConfig from_section(ConfigSection& section, const TrainConfig& defaults, TrainKeys keys = TrainKeys::All);
   static TrainConfig from_section(ConfigSection& section);
   // Cross-field checks (batch_size % grad_accum, warmup <= steps, ...). Throws Error naming the
   // `stage` section's key.

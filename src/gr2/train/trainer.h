@@ -1,7 +1,8 @@
-// The training loop every language-model stage uses (pretrain, midtrain; later SFT and RL): AdamW
-// (adamw.h), linear warmup + cosine decay (lr_schedule.h), global-norm gradient clipping, gradient
-// accumulation, bf16 autocast on CUDA (autocast.h), periodic evaluation, JSONL metrics, a progress
-// line, and checkpoints with exact resume (train_checkpoint.h).
+// The training loop of the stages whose objective is a token loss on fixed batches (pretrain,
+// midtrain, SFT): a TrainingTask supplies the batches; the Trainer adds gradient accumulation,
+// periodic evaluation and a progress line to what the TrainingRun (training_run.h) does for every
+// stage (AdamW, the LR schedule, clipping, bf16 autocast on CUDA, JSONL metrics, checkpoints with
+// exact resume and the config check).
 //
 // Exact resume: a stage supplies a TrainingTask whose batch(step) is a pure function of the step
 // (and the task's own seed), the schedule is a function of the step, and a checkpoint holds the
@@ -20,12 +21,8 @@
 #include "gr2/lm/qwen3_model.h"
 #include "gr2/train/lm_batch.h"
 #include "gr2/train/token_loss.h"
-#include "gr2/train/train_checkpoint.h"
 #include "gr2/train/train_config.h"
-
-namespace gr2 {
-class MetricsLog;
-}
+#include "gr2/train/training_run.h"
 
 namespace gr2::train {
 
@@ -84,37 +81,31 @@ struct TrainSummary {
 class Trainer {
  public:
   // `model` is trained in place (moved to options.device). The task must outlive the trainer.
+  // Throws Error for an invalid config.
   Trainer(lm::Qwen3Lm model, TrainingTask& task, TrainerOptions options);
   ~Trainer();
 
-  // Resumes when asked and possible, then trains to config.steps, evaluating and checkpointing on
-  // schedule; the last step is always evaluated and checkpointed (when run_dir is set).
+  // Resumes when asked and possible (refusing a checkpoint of another config), then trains to
+  // config.steps, evaluating and checkpointing on schedule; the last step is always evaluated and
+  // checkpointed (when run_dir is set).
   TrainSummary run();
 
   // One optimizer step on task.batch(step) (exposed for tests; run() calls it).
   StepStats train_step(int64_t step);
-  // Loads run_dir's latest checkpoint if there is one; returns the step to continue from (0 if none).
-  int64_t restore();
   // Writes a checkpoint of the current state after `steps_done` steps.
   void checkpoint(int64_t steps_done);
 
-  lm::Qwen3Lm& model() { return model_; }
-  torch::optim::AdamW& optimizer() { return *optimizer_; }
+  lm::Qwen3Lm& model() { return run_.model(); }
+  torch::optim::AdamW& optimizer() { return run_.optimizer(); }
   const TrainerOptions& options() const { return options_; }
 
  private:
-  lm::Qwen3Lm model_;
+  // Evaluates the task (eval mode, no grad, autocast as training) and logs the metrics.
+  Json evaluate(int64_t steps_done);
+
   TrainingTask& task_;
   TrainerOptions options_;
-  std::unique_ptr<torch::optim::AdamW> optimizer_;
-  std::vector<torch::Tensor> params_;
-  bool autocast_ = false;
-  int64_t tokens_ = 0;
-  double train_seconds_ = 0;
+  TrainingRun run_;
 };
-
-// Drops the records of the JSONL log at `path` whose "step" (steps completed) is greater than
-// `step`: those a run resumed from a checkpoint at `step` writes again. Atomic; no-op when absent.
-void truncate_metrics_log(const std::string& path, int64_t step);
 
 }  // namespace gr2::train

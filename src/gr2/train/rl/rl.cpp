@@ -7,12 +7,10 @@
 #include <cmath>
 #include <iostream>
 
-#include "gr2/core/cpu_threads.h"
 #include "gr2/core/config.h"
 #include "gr2/core/device.h"
 #include "gr2/core/error.h"
 #include "gr2/core/file_io.h"
-#include "gr2/core/metrics_log.h"
 #include "gr2/core/progress.h"
 #include "gr2/core/rng.h"
 #include "gr2/core/timing.h"
@@ -21,14 +19,12 @@
 #include "gr2/data/slates.h"
 #include "gr2/lm/model_checkpoint.h"
 #include "gr2/reranker/lm_reranker.h"
-#include "gr2/train/adamw.h"
 #include "gr2/train/rl/dynamic_sampling.h"
+#include "gr2/train/autocast.h"
 #include "gr2/train/epoch_order.h"
-#include "gr2/train/lr_schedule.h"
 #include "gr2/train/reranker_checkpoint.h"
 #include "gr2/train/rl/rollout_log_probs.h"
-#include "gr2/train/train_checkpoint.h"
-#include "gr2/train/trainer.h"
+#include "gr2/train/training_run.h"
 
 namespace gr2::train::rl {
 namespace {
@@ -80,7 +76,7 @@ RlConfig RlConfig::from_config(const Config& config) {
   defaults.weight_decay = 0.0;
   defaults.checkpoint_every = 10;
   ConfigSection s = config.section("rl");
-  c.train = TrainConfig::from_section(s, defaults);
+  c.train = TrainConfig::from_section(s, defaults, TrainKeys::NoTokenBatches);
   c.prompts_per_step = s.get_int_in("prompts_per_step", c.prompts_per_step, 1, 100000);
   c.group_size = s.get_int_in("group_size", c.group_size, 2, 1024);
   c.temperature = s.get_double_in("temperature", c.temperature, 0.01, 10.0);
@@ -127,12 +123,12 @@ Json RlConfig::to_json() const {
               {"invalid_reward", reward.invalid_reward}};
 }
 
-Json run_rl(const RlConfig& config, const RlOptions& options) {
-  const DataDir data{options.data_dir};
-  const Catalog catalog = Catalog::read_jsonl(data.catalog());
+namespace {
+
+// The training slates on which the reward's ranking term is defined.
+std::vector<Slate> learnable_slates(const RlConfig& config, const DataDir& data, const Catalog& catalog) {
   std::vector<Slate> slates;
   for (auto& s : read_slates(data.slates(SplitPart::Train), &catalog)) {
-    // Slates on which the reward's ranking term is defined.
     if (!s.has_positive()) continue;
     if (config.reward.kind == RewardKind::Auc && s.max_label() > 0 &&
         std::all_of(s.labels.begin(), s.labels.end(), [](int l) { return l > 0; }))
@@ -140,9 +136,147 @@ Json run_rl(const RlConfig& config, const RlOptions& options) {
     slates.push_back(std::move(s));
   }
   if (slates.empty()) throw Error(data.slates(SplitPart::Train) + ": no slate with a positive label to learn from");
+  return slates;
+}
+
+// One step's rollouts: the kept groups' answers, each with the allowed sets it was sampled under.
+// `samples` point into `batches` (which own the rollouts), so the two travel together.
+struct StepRollouts {
+  std::vector<std::vector<LmRollout>> batches;  // per draw round
+  std::vector<ScoredAnswer> samples;
+  StepDiagnostics diag;
+};
+
+// Draws rollouts for config.prompts_per_step groups (refilling groups whose rewards all tie, DAPO's
+// dynamic sampling), scores them and keeps the informative groups. Slates come from `order` at
+// `cursor`, which advances; the rollouts' seed is a function of (seed, step, round).
+StepRollouts collect_rollouts(LmReranker& reranker, const RlConfig& config, const std::vector<Slate>& slates,
+                              EpochOrder& order, int64_t& cursor, int64_t step) {
+  StepRollouts out;
+  const size_t group = static_cast<size_t>(config.group_size);
+  std::vector<std::vector<RankRequest>> asked;  // per round: the requests of those rollouts
+  auto draw = [&](int64_t need, int64_t round) {
+    std::vector<RankRequest> requests;
+    std::vector<const Slate*> used;
+    for (int64_t i = 0; i < need; ++i) {
+      const Slate& s = slates[static_cast<size_t>(order.at(cursor++))];
+      requests.push_back(make_request(s));
+      used.push_back(&s);
+    }
+    asked.push_back(requests);
+    const uint64_t seed =
+        splitmix64(config.train.seed ^ splitmix64(static_cast<uint64_t>(step) * 1000 + static_cast<uint64_t>(round)));
+    out.batches.push_back(reranker.rollout(requests, static_cast<int>(config.group_size), seed));
+    std::vector<std::vector<double>> groups;
+    for (size_t i = 0; i < requests.size(); ++i) {
+      std::vector<double> rewards;
+      for (size_t g = 0; g < group; ++g) {
+        const PolicyAnswer answer = to_policy_answer(out.batches.back()[i * group + g].parsed);
+        const RewardBreakdown b = compute_reward(config.reward, answer, used[i]->labels);
+        out.diag.add(b, answer);
+        rewards.push_back(b.total);
+      }
+      groups.push_back(std::move(rewards));
+    }
+    return groups;
+  };
+  const GroupCollection collected =
+      collect_groups(config.prompts_per_step, config.max_refill_rounds, config.dynamic_sampling, draw);
+  out.diag.groups = collected.groups_seen;
+  out.diag.kept = static_cast<int64_t>(collected.kept.size());
+  for (const auto& k : collected.kept) {
+    const RankRequest& request = asked[static_cast<size_t>(k.round)][static_cast<size_t>(k.index)];
+    for (size_t g = 0; g < group; ++g) {
+      const LmRollout& r = out.batches[static_cast<size_t>(k.round)][static_cast<size_t>(k.index) * group + g];
+      ScoredAnswer a;
+      a.prompt = &r.prompt_tokens;
+      a.tokens = &r.tokens;
+      a.advantage = k.advantages[g];
+      if (auto constraint = reranker.answer_constraint(request)) a.steps = lm::replay_constraint(*constraint, r.tokens);
+      out.samples.push_back(std::move(a));
+    }
+  }
+  return out;
+}
+
+struct UpdateStats {
+  double loss = 0;           // the last epoch's summed DAPO loss
+  double entropy = 0;        // mean entropy (nats) of the choice tokens' sampling distributions
+  double grad_norm = 0;      // the last epoch's gradient norm before clipping
+  double clip_fraction = 0;  // mean over minibatches and epochs
+  double kl = 0;
+  int64_t tokens = 0;        // choice tokens (forced tokens carry no loss)
+};
+
+// update_epochs optimizer steps of the clipped, token-normalised DAPO loss over `samples`, in
+// minibatches of minibatch_rows (gradients accumulate within an epoch). Old log-probs are the
+// policy's before the first update; the reference's (kl_coef > 0) are taken once too.
+UpdateStats update_policy(TrainingRun& run, const RlConfig& config, const std::vector<ScoredAnswer>& samples,
+                          lm::Qwen3Lm& reference, int64_t pad_id, const lm::SamplingOptions& sampling) {
+  UpdateStats out;
+  if (samples.empty()) return out;
+  lm::Qwen3Lm& model = run.model();
+  const size_t rows = static_cast<size_t>(config.minibatch_rows);
+  for (const auto& s : samples) out.tokens += s.choice_count();
+  std::vector<torch::Tensor> old_logp, ref_logp;
+  {
+    torch::NoGradGuard no_grad;
+    AutocastGuard autocast(run.autocast());
+    model->eval();
+    double entropy_sum = 0;
+    for (size_t b = 0; b < samples.size(); b += rows) {
+      const size_t e = std::min(samples.size(), b + rows);
+      const AnswerLogProbs lp = answer_log_probs(model, samples, b, e, pad_id, sampling, true);
+      old_logp.push_back(lp.log_probs.detach().to(torch::kFloat));
+      entropy_sum += lp.entropy.sum().item<double>();
+      if (reference)
+        ref_logp.push_back(answer_log_probs(reference, samples, b, e, pad_id, sampling, false).log_probs.detach().to(torch::kFloat));
+    }
+    out.entropy = entropy_sum / static_cast<double>(std::max<int64_t>(out.tokens, 1));
+  }
+  model->train();
+  const auto device = model->parameters().front().device();
+  double clip_sum = 0, kl_sum = 0;
+  int64_t minibatches = 0;
+  for (int64_t epoch = 0; epoch < config.update_epochs; ++epoch) {
+    run.zero_grad();
+    double epoch_loss = 0;
+    size_t mb = 0;
+    for (size_t b = 0; b < samples.size(); b += rows, ++mb) {
+      const size_t e = std::min(samples.size(), b + rows);
+      torch::Tensor new_logp;
+      {
+        AutocastGuard autocast(run.autocast());
+        new_logp = answer_log_probs(model, samples, b, e, pad_id, sampling, false).log_probs.to(torch::kFloat);
+      }
+      std::vector<float> adv;
+      for (size_t i = b; i < e; ++i)
+        adv.insert(adv.end(), static_cast<size_t>(samples[i].choice_count()), static_cast<float>(samples[i].advantage));
+      DapoLossStats st;
+      auto loss = dapo_loss(new_logp, old_logp[mb], torch::tensor(adv).to(device), reference ? ref_logp[mb] : torch::Tensor(),
+                            static_cast<double>(out.tokens), config.loss, &st);
+      loss.backward();
+      epoch_loss += loss.item<double>();
+      clip_sum += st.clip_fraction;
+      kl_sum += st.kl;
+      ++minibatches;
+    }
+    out.grad_norm = run.clip_and_step();
+    out.loss = epoch_loss;
+  }
+  out.clip_fraction = clip_sum / static_cast<double>(std::max<int64_t>(minibatches, 1));
+  out.kl = kl_sum / static_cast<double>(std::max<int64_t>(minibatches, 1));
+  return out;
+}
+
+}  // namespace
+
+Json run_rl(const RlConfig& config, const RlOptions& options) {
+  const DataDir data{options.data_dir};
+  const Catalog catalog = Catalog::read_jsonl(data.catalog());
+  const std::vector<Slate> slates = learnable_slates(config, data, catalog);
 
   const auto device = resolve_device(options.device);
-  if (config.train.threads > 0) set_cpu_threads(config.train.threads);
   auto reranker = LmReranker::load(options.init_dir, catalog, device);
   LmRerankerOptions ro = reranker->options();
   ro.constrained = config.constrained;
@@ -151,175 +285,62 @@ Json run_rl(const RlConfig& config, const RlOptions& options) {
   ro.sampling.top_p = config.top_p;
   ro.batch_size = std::max<int64_t>(ro.batch_size, config.group_size);
   reranker->set_options(ro);
-  lm::Qwen3Lm model = reranker->model();
   lm::Qwen3Lm reference{nullptr};
   if (config.loss.kl_coef > 0) reference = lm::load_model(options.init_dir, device);
-  auto optimizer = make_adamw(model, config.train);
   const int64_t pad_id = reranker->vocabulary().pad_id();
   const lm::SamplingOptions sampling = reranker->options().sampling;  // the rollouts' distribution
 
   make_directories(options.out_dir);
-  const std::string run_dir = join_path(options.out_dir, "run");
-  const std::string log_path = join_path(options.out_dir, "rl_log.jsonl");
-  int64_t start = 0, cursor = 0;
-  if (options.resume) {
-    if (auto latest = latest_checkpoint(run_dir)) {
-      const TrainerState state = load_train_checkpoint(*latest, model, *optimizer);
-      start = state.step;
-      cursor = state.extra.value("cursor", int64_t{0});
-      std::cerr << "gr2 rl: resumed at step " << start << " from " << *latest << "\n";
-    }
-  }
-  truncate_metrics_log(log_path, start);
-  MetricsLog log(log_path);
+  RunOptions run_options;
+  run_options.config = config.train;
+  run_options.resume_config = config.to_json();
+  run_options.run_dir = join_path(options.out_dir, "run");
+  run_options.log_path = join_path(options.out_dir, "rl_log.jsonl");
+  run_options.device = device;
+  run_options.label = "rl";
+  run_options.resume = options.resume;
+  TrainingRun run(reranker->model(), run_options);  // shares the weights the rollouts sample from
+  const RunStart start = run.begin();
+  int64_t cursor = start.stage_state.value("cursor", int64_t{0});
+  if (start.step > 0) std::cerr << "gr2 rl: resumed at step " << start.step << " of " << config.train.steps << "\n";
+
   EpochOrder order(config.train.seed, static_cast<int64_t>(slates.size()));
-  Progress progress("rl", config.train.steps);
+  Progress progress("rl", config.train.steps - start.step);
   Stopwatch clock;
   Json first, last;
-
-  for (int64_t step = start; step < config.train.steps; ++step) {
+  for (int64_t step = start.step; step < config.train.steps; ++step) {
+    const double lr = run.begin_step(step);
     Stopwatch step_clock;
-    StepDiagnostics diag;
-    // Rollouts, rewards and groups; refill dropped groups with fresh slates.
-    std::vector<std::vector<LmRollout>> batches;    // per round; owns the rollouts the samples point to
-    std::vector<std::vector<RankRequest>> asked;     // per round: the requests of those rollouts
-    auto draw = [&](int64_t need, int64_t round) {
-      std::vector<RankRequest> requests;
-      std::vector<const Slate*> used;
-      for (int64_t i = 0; i < need; ++i) {
-        const Slate& s = slates[static_cast<size_t>(order.at(cursor++))];
-        requests.push_back(make_request(s));
-        used.push_back(&s);
-      }
-      asked.push_back(requests);
-      batches.push_back(reranker->rollout(requests, static_cast<int>(config.group_size),
-                                          splitmix64(config.train.seed ^ splitmix64(static_cast<uint64_t>(step) * 1000 + static_cast<uint64_t>(round)))));
-      std::vector<std::vector<double>> groups;
-      for (size_t i = 0; i < requests.size(); ++i) {
-        std::vector<double> rewards;
-        for (int64_t g = 0; g < config.group_size; ++g) {
-          const LmRollout& r = batches.back()[i * static_cast<size_t>(config.group_size) + static_cast<size_t>(g)];
-          const PolicyAnswer answer = to_policy_answer(r.parsed);
-          const RewardBreakdown b = compute_reward(config.reward, answer, used[i]->labels);
-          diag.add(b, answer);
-          rewards.push_back(b.total);
-        }
-        groups.push_back(std::move(rewards));
-      }
-      return groups;
-    };
-    const GroupCollection collected =
-        collect_groups(config.prompts_per_step, config.max_refill_rounds, config.dynamic_sampling, draw);
-    diag.groups = collected.groups_seen;
-    diag.kept = static_cast<int64_t>(collected.kept.size());
-    // The kept answers, each with the allowed set it was sampled under at every token.
-    std::vector<ScoredAnswer> samples;
-    for (const auto& k : collected.kept) {
-      const RankRequest& request = asked[static_cast<size_t>(k.round)][static_cast<size_t>(k.index)];
-      for (int64_t g = 0; g < config.group_size; ++g) {
-        const LmRollout& r = batches[static_cast<size_t>(k.round)][static_cast<size_t>(k.index * config.group_size + g)];
-        ScoredAnswer a;
-        a.prompt = &r.prompt_tokens;
-        a.tokens = &r.tokens;
-        a.advantage = k.advantages[static_cast<size_t>(g)];
-        if (auto constraint = reranker->answer_constraint(request)) a.steps = lm::replay_constraint(*constraint, r.tokens);
-        samples.push_back(std::move(a));
-      }
-    }
+    const StepRollouts rollouts = collect_rollouts(*reranker, config, slates, order, cursor, step);
     const double rollout_seconds = step_clock.seconds();
+    const UpdateStats u = update_policy(run, config, rollouts.samples, reference, pad_id, sampling);
+    run.count(u.tokens, step_clock.seconds());
 
-    DapoLossStats loss_stats;
-    double loss_value = 0, entropy_mean = 0, grad_norm = 0;
-    int64_t token_count = 0;
-    const double lr = learning_rate_at(step, config.train.steps, config.train.warmup_steps, config.train.learning_rate,
-                                       config.train.min_lr_ratio);
-    if (!samples.empty()) {
-      for (const auto& s : samples) token_count += s.choice_count();
-      // Old (rollout-time) and reference log-probs, per minibatch, without gradients.
-      std::vector<torch::Tensor> old_logp, ref_logp;
-      {
-        torch::NoGradGuard no_grad;
-        model->eval();
-        double entropy_sum = 0;
-        for (size_t b = 0; b < samples.size(); b += static_cast<size_t>(config.minibatch_rows)) {
-          const size_t e = std::min(samples.size(), b + static_cast<size_t>(config.minibatch_rows));
-          const AnswerLogProbs lp = answer_log_probs(model, samples, b, e, pad_id, sampling, true);
-          old_logp.push_back(lp.log_probs.detach());
-          entropy_sum += lp.entropy.sum().item<double>();
-          if (reference) ref_logp.push_back(answer_log_probs(reference, samples, b, e, pad_id, sampling, false).log_probs.detach());
-        }
-        entropy_mean = entropy_sum / static_cast<double>(std::max<int64_t>(token_count, 1));
-      }
-      model->train();
-      set_learning_rate(*optimizer, lr);
-      double clip_sum = 0, kl_sum = 0;
-      int64_t stat_batches = 0;
-      for (int64_t epoch = 0; epoch < config.update_epochs; ++epoch) {
-        optimizer->zero_grad();
-        double epoch_loss = 0;
-        size_t mb = 0;
-        for (size_t b = 0; b < samples.size(); b += static_cast<size_t>(config.minibatch_rows), ++mb) {
-          const size_t e = std::min(samples.size(), b + static_cast<size_t>(config.minibatch_rows));
-          auto new_logp = answer_log_probs(model, samples, b, e, pad_id, sampling, false).log_probs;
-          std::vector<float> adv;
-          for (size_t i = b; i < e; ++i)
-            adv.insert(adv.end(), static_cast<size_t>(samples[i].choice_count()), static_cast<float>(samples[i].advantage));
-          DapoLossStats st;
-          auto loss = dapo_loss(new_logp, old_logp[mb], torch::tensor(adv).to(device),
-                                reference ? ref_logp[mb] : torch::Tensor(), static_cast<double>(token_count), config.loss, &st);
-          loss.backward();
-          epoch_loss += loss.item<double>();
-          clip_sum += st.clip_fraction;
-          kl_sum += st.kl;
-          ++stat_batches;
-        }
-        std::vector<torch::Tensor> params;
-        for (auto& p : model->parameters())
-          if (p.grad().defined()) params.push_back(p);
-        grad_norm = config.train.grad_clip > 0
-                        ? torch::nn::utils::clip_grad_norm_(params, config.train.grad_clip)
-                        : 0.0;
-        optimizer->step();
-        loss_value = epoch_loss;
-      }
-      loss_stats.clip_fraction = clip_sum / static_cast<double>(std::max<int64_t>(stat_batches, 1));
-      loss_stats.kl = kl_sum / static_cast<double>(std::max<int64_t>(stat_batches, 1));
-    }
-
-    Json record = diag.to_json();
+    Json record = rollouts.diag.to_json();
     record["step"] = step + 1;
     record["lr"] = lr;
-    record["loss"] = loss_value;
-    record["clip_fraction"] = loss_stats.clip_fraction;
-    record["kl"] = loss_stats.kl;
-    record["entropy"] = entropy_mean;
-    record["grad_norm"] = grad_norm;
-    record["response_tokens"] = token_count;  // choice tokens (forced tokens carry no loss)
+    record["loss"] = u.loss;
+    record["clip_fraction"] = u.clip_fraction;
+    record["kl"] = u.kl;
+    record["entropy"] = u.entropy;
+    record["grad_norm"] = u.grad_norm;
+    record["response_tokens"] = u.tokens;  // choice tokens (forced tokens carry no loss)
     record["rollout_seconds"] = rollout_seconds;
     record["step_seconds"] = step_clock.seconds();
-    log.log(record);
+    if (run.log_due(step + 1)) run.log().log(record);
     if (first.is_null()) first = record;
     last = record;
-    progress.update(step + 1, {{"reward", record["reward_mean"].get<double>()},
-                               {"kept", record["kept_share"].get<double>()},
-                               {"copy", record["identity_copy_rate"].get<double>()}});
-
-    const bool at_end = step + 1 == config.train.steps;
-    if (at_end || (config.train.checkpoint_every > 0 && (step + 1) % config.train.checkpoint_every == 0)) {
-      TrainerState state;
-      state.step = step + 1;
-      state.config = config.train.to_json();
-      state.extra = Json{{"cursor", cursor}, {"stage", "rl"}};
-      save_train_checkpoint(run_dir, model, *optimizer, state);
-    }
+    progress.update(step + 1 - start.step, {{"reward", record["reward_mean"].get<double>()},
+                                            {"kept", record["kept_share"].get<double>()},
+                                            {"copy", record["identity_copy_rate"].get<double>()}});
+    if (run.checkpoint_due(step + 1)) run.checkpoint(step + 1, Json{{"cursor", cursor}});
   }
   progress.finish();
 
-  lm::save_model(options.out_dir, model);
+  lm::save_model(options.out_dir, run.model());
   Json summary{{"stage", "rl"}, {"config", config.to_json()}, {"first_step", first}, {"last_step", last},
                {"seconds", clock.seconds()}, {"init", options.init_dir}};
-  Json reranker_settings = reranker->options().to_json();
-  finish_reranker_checkpoint(options.init_dir, options.out_dir, reranker_settings, summary);
+  finish_reranker_checkpoint(options.init_dir, options.out_dir, reranker->options().to_json(), summary);
   return summary;
 }
 

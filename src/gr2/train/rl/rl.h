@@ -1,10 +1,10 @@
 // `gr2 rl`: DAPO with verifiable rewards on a re-ranker checkpoint. Each step samples G answers
 // per training slate (KV-cached batched generation), scores them with the rewards of
-// rank/rewards.h (conditional by default, the naive sum as a switch), normalises advantages within
+// train/rl/rewards.h (conditional by default, the naive sum as a switch), normalises advantages within
 // each group, drops groups whose rewards all tie and refills the batch with fresh slates (dynamic
 // sampling), then takes update_epochs optimizer steps on the clipped, token-normalised DAPO loss.
 // Log-probs are taken under the distribution the rollouts were sampled from (constraint mask,
-// temperature, top-p), and only over tokens that were choices (train/rollout_log_probs.h).
+// temperature, top-p), and only over tokens that were choices (train/rl/rollout_log_probs.h).
 // Logs per step: reward mean/std, share of groups kept, clip fraction, entropy, invalid-answer rate,
 // identity-copy rate, top-1 kept rate and the histogram of the chosen top-1's incoming position.
 #pragma once

@@ -1,5 +1,5 @@
 // The "checkpoint" teacher: a local gr2 re-ranker checkpoint (an SFT or RL model with a think
-// block, rank/lm_reranker.h) sampled in-process as the teacher of `gr2 traces`. Used for
+// block, reranker/lm_reranker.h) sampled in-process as the teacher of `gr2 traces`. Used for
 // self-distillation and rejection-sampling fine-tuning: the model's own sampled answers whose top-1
 // is a positive become new SFT data. Only rejection mode: the model's prompt has no place for the
 // label, so it cannot be asked to explain a given target.
