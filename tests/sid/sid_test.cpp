@@ -490,11 +490,11 @@ TEST(SidEndToEnd, TinyCatalogReachesUniquenessAndResumes) {
   to.out_dir = dir.path("sid");
   to.device = "cpu";
   to.stop_after_step = 25;  // "killed" here
-  TrainSummary stopped = run_train(c, to);
+  SidTrainSummary stopped = run_train(c, to);
   EXPECT_TRUE(stopped.stopped);
   EXPECT_FALSE(file_exists(dir.path("sid/sids.jsonl")));
   to.stop_after_step = -1;
-  TrainSummary s = run_train(c, to);
+  SidTrainSummary s = run_train(c, to);
   EXPECT_TRUE(s.resumed);
   EXPECT_EQ(s.resumed_from_step, 25);
   EXPECT_GE(s.before_dedup.uniqueness(), 0.99);
@@ -511,7 +511,7 @@ TEST(SidEndToEnd, TinyCatalogReachesUniquenessAndResumes) {
   SidConfig km = c;
   km.method = "rq_kmeans";
   to.out_dir = dir.path("km");
-  TrainSummary ks = run_train(km, to);
+  SidTrainSummary ks = run_train(km, to);
   EXPECT_GE(ks.before_dedup.uniqueness(), 0.99);
   Json km_report = Json::parse(read_file(dir.path("km/report.json")));
   EXPECT_GT(km_report["category_purity_first_code"].get<double>(), 0.8);

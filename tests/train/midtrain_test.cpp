@@ -21,7 +21,7 @@
 #include "gr2/sid/sid_table.h"
 #include "gr2/train/midtrain/midtrain_data.h"
 #include "gr2/train/midtrain/midtrain_task.h"
-#include "gr2/train/midtrain/midtrain_tasks.h"
+#include "gr2/train/midtrain/midtrain_formats.h"
 #include "gr2/train/midtrain/next_item_eval.h"
 #include "test_util.h"
 

@@ -169,7 +169,7 @@ TEST(PretrainCli, SigkillThenResumeIsByteIdentical) {
   const pid_t pid = spawn_cli({"pretrain", "--data", f.data, "--out", split, "--config", f.config, "--device", "cpu",
                                "--steps", std::to_string(steps)});
   ASSERT_GT(pid, 0);
-  const std::string latest = join_path(split, "checkpoints/latest");
+  const std::string latest = join_path(split, "run/checkpoints/latest");
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   while (!file_exists(latest) && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(2));

@@ -8,6 +8,7 @@
 
 #include "gr2/cli/command.h"
 #include "gr2/core/error.h"
+#include "gr2/core/log.h"
 
 namespace gr2::cli {
 namespace {
@@ -34,6 +35,7 @@ int main(int argc, char** argv) {
       "an upstream ranker chose, and evaluates it against the incoming order and baselines.\n"
       "Run 'gr2 <command> --help' for each command; docs/usage.md has the whole guide.",
       "gr2"};
+  gr2::set_log_sink(gr2::stderr_log_sink);  // library messages: one line each on stderr
   app.require_subcommand(1);
   app.set_version_flag("--version", "gr2 0.1.0");
   auto& commands = gr2::cli::registry();

@@ -43,7 +43,7 @@ void add_midtrain_command(CLI::App& app) {
   cmd->add_option("--out", a->options.out_dir, "Checkpoint directory to write")->required();
   cmd->add_option("--config", a->config, "TOML config; only its [midtrain] section is read")->check(CLI::ExistingFile);
   cmd->add_option("--set", a->sets, "Override a knob: --set midtrain.steps=500 (repeatable)");
-  cmd->add_flag("--resume", a->options.resume, "Continue from OUT/checkpoints (exact: same result as an uninterrupted run)");
+  cmd->add_flag("--resume", a->options.resume, "Continue from OUT/run (exact: same result as an uninterrupted run)");
   cmd->add_flag("--no-eval", a->no_eval, "Skip the final next-item evaluation");
   cmd->add_option("--steps", a->steps, "midtrain.steps");
   cmd->add_option("--threads", a->threads, "midtrain.threads (LibTorch intra-op threads; 0 = LibTorch's default)");

@@ -47,7 +47,7 @@ void add_pretrain_command(CLI::App& app) {
       "([model]) on random seq_len windows of the documents joined by <|endoftext|> ([pretrain]),\n"
       "scoring held-out corpus lines (valid_loss, valid_ppl). Writes OUT/config.json,\n"
       "model.safetensors, tokenizer.model, gr2.json, train_log.jsonl and resumable checkpoints in\n"
-      "OUT/checkpoints; --resume continues a killed run exactly. See docs/training.md.\n"
+      "OUT/run; --resume continues a killed run exactly. See docs/training.md.\n"
       "Example: gr2 pretrain --data work/demo/data --out work/demo/base --config configs/demo.toml");
   cmd->add_option("--data", a->options.data_dir, "Data directory (corpus.txt)")->required();
   cmd->add_option("--out", a->options.out_dir, "Checkpoint directory to write")->required();
@@ -55,7 +55,7 @@ void add_pretrain_command(CLI::App& app) {
       ->check(CLI::ExistingFile);
   cmd->add_option("--set", a->sets, "Override a knob: --set pretrain.steps=200 (repeatable)");
   cmd->add_option("--init", a->options.init_dir, "Start from this checkpoint (weights and vocabulary) instead of scratch");
-  cmd->add_flag("--resume", a->options.resume, "Continue from OUT/checkpoints (exact: same result as an uninterrupted run)");
+  cmd->add_flag("--resume", a->options.resume, "Continue from OUT/run (exact: same result as an uninterrupted run)");
   cmd->add_option("--steps", a->steps, "pretrain.steps");
   cmd->add_option("--threads", a->threads, "pretrain.threads (LibTorch intra-op threads; 0 = LibTorch's default)");
   add_device_option(*cmd, a->device);

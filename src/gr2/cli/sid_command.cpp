@@ -128,7 +128,7 @@ void add_train(CLI::App& group) {
       o.embeddings = e.out;
       o.ids.clear();
     }
-    sid::TrainSummary s = sid::run_train(config, o);
+    sid::SidTrainSummary s = sid::run_train(config, o);
     if (s.resumed) std::cout << "gr2 sid train: resumed from step " << s.resumed_from_step << "\n";
     if (s.stopped) {
       std::cout << "gr2 sid train: stopped at step " << o.stop_after_step << "; checkpoint in "

@@ -10,6 +10,7 @@
 #include "gr2/core/file_io.h"
 #include "gr2/core/safetensors.h"
 #include "gr2/core/safetensors_torch.h"
+#include "gr2/lm/checkpoint_dir.h"
 
 namespace gr2::lm {
 namespace {
@@ -33,7 +34,7 @@ Json read_json_file(const std::string& path) {
 // The safetensors files of a checkpoint directory: model.safetensors, or the shards listed by
 // model.safetensors.index.json.
 std::vector<std::string> weight_files(const std::string& dir) {
-  const std::string single = join_path(dir, "model.safetensors");
+  const std::string single = CheckpointDir{dir}.weights();
   if (file_exists(single)) return {single};
   const std::string index_path = join_path(dir, "model.safetensors.index.json");
   if (!file_exists(index_path))
@@ -51,7 +52,7 @@ std::vector<std::string> weight_files(const std::string& dir) {
 }  // namespace
 
 Json read_gr2_json(const std::string& dir) {
-  const std::string path = join_path(dir, "gr2.json");
+  const std::string path = CheckpointDir{dir}.description();
   if (!file_exists(path)) return Json::object();
   return read_json_file(path);
 }
@@ -59,11 +60,11 @@ Json read_gr2_json(const std::string& dir) {
 void update_gr2_json(const std::string& dir, const std::string& key, const Json& value) {
   Json j = read_gr2_json(dir);
   j[key] = value;
-  write_file_atomic(join_path(dir, "gr2.json"), j.dump(2) + "\n");
+  write_file_atomic(CheckpointDir{dir}.description(), j.dump(2) + "\n");
 }
 
 ModelConfig load_model_config(const std::string& dir) {
-  const std::string path = join_path(dir, "config.json");
+  const std::string path = CheckpointDir{dir}.config();
   if (!file_exists(path)) throw Error(dir + ": no config.json (is this a model directory?)");
   return ModelConfig::from_hf_json(read_json_file(path), path);
 }
@@ -73,8 +74,8 @@ void save_model(const std::string& dir, Qwen3Lm& model, const std::string& dtype
   make_directories(dir);
   std::map<std::string, torch::Tensor> tensors;
   for (const auto& p : model->named_parameters()) tensors[p.key()] = p.value().detach().to(torch::kCPU, storage);
-  save_tensors(join_path(dir, "model.safetensors"), tensors, {{"format", "pt"}});
-  write_file_atomic(join_path(dir, "config.json"), model->config().to_hf_json(dtype).dump(2) + "\n");
+  save_tensors(CheckpointDir{dir}.weights(), tensors, {{"format", "pt"}});
+  write_file_atomic(CheckpointDir{dir}.config(), model->config().to_hf_json(dtype).dump(2) + "\n");
 }
 
 Qwen3Lm load_model(const std::string& dir, torch::Device device, torch::ScalarType dtype) {

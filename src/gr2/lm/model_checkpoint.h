@@ -1,7 +1,7 @@
 // Model weights in the Hugging Face layout: DIR/config.json (Qwen3Config names) and
 // DIR/model.safetensors (HF tensor names), so transformers' Qwen3ForCausalLM loads a gr2 model
 // and gr2 loads a Qwen3 checkpoint (also sharded: model.safetensors.index.json). The tokenizer
-// files and gr2.json are written by the vocabulary and the full checkpoint (checkpoint.h).
+// files and gr2.json are written by the vocabulary and the stages; lm/checkpoint_dir.h names every file.
 #pragma once
 
 #include <string>

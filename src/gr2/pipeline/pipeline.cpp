@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "gr2/core/config.h"
+#include "gr2/core/log.h"
 #include "gr2/core/cpu_threads.h"
 #include "gr2/core/device.h"
 #include "gr2/core/error.h"
@@ -14,6 +15,7 @@
 #include "gr2/data/data_dir.h"
 #include "gr2/data/synth/synth_config.h"
 #include "gr2/data/synth/synth_world.h"
+#include "gr2/lm/checkpoint_dir.h"
 #include "gr2/lm/model_checkpoint.h"
 #include "gr2/pipeline/pipeline_settings.h"
 #include "gr2/pipeline/stage_runner.h"
@@ -59,7 +61,7 @@ class Recipe {
         stages_(options.work, options.force) {
     train::traces::TracesConfig::from_config(config_).validate();
     if (settings_.threads > 0) set_cpu_threads(settings_.threads);
-    std::cerr << "gr2 pipeline: work " << options.work << ", device " << describe_device(device_) << "\n";
+    log_info("gr2 pipeline: work " + options.work + ", device " + describe_device(device_));
   }
 
   PipelineResult run() {
@@ -126,7 +128,7 @@ class Recipe {
       t.out_dir = sid_dir;
       t.device = options_.device;
       const auto summary = sid::run_train(sid_, t);
-      std::cerr << "gr2 pipeline: SID uniqueness " << summary.final_stats.uniqueness() * 100 << "%\n";
+      log_info(strprintf("gr2 pipeline: SID uniqueness %g%%", summary.final_stats.uniqueness() * 100));
     });
   }
 
@@ -159,7 +161,7 @@ class Recipe {
       o.device = device_;
       o.resume = resume;
       train::midtrain::run_midtrain(midtrain_, o);
-      write_file_atomic(join_path(out, "sids.jsonl"), read_file(sids_path()));
+      write_file_atomic(lm::CheckpointDir{out}.sids(), read_file(sids_path()));
     });
     // The mid-trained model as a re-ranker answering directly (no think block), reading prompts as
     // the [sft] section renders them. Written on every run, not inside the midtrain stage: [sft] is
@@ -189,7 +191,7 @@ class Recipe {
     o.sids_path = sids_path();
     o.out_path = out;
     o.device = options_.device;
-    std::cerr << train::traces::run_traces_stage(c, o).report.format();
+    log_info(train::traces::run_traces_stage(c, o).report.format());
   }
 
   void sft(const std::string& name, const std::string& traces) {
@@ -264,7 +266,7 @@ class Recipe {
     if (settings_.naive_rl) eo.eval.comparisons.emplace_back("rl_naive", settings_.rl_init);
     PipelineResult result;
     result.report_dir = path("eval");
-    std::cerr << "gr2 pipeline: [eval] " << policies.size() << " policies on the test slates\n";
+    log_info("gr2 pipeline: [eval] " + std::to_string(policies.size()) + " policies on the test slates");
     Stopwatch clock;
     result.eval = evaluate_data_dir(eo);
     write_report(result.eval, result.report_dir);

@@ -2,9 +2,9 @@
 #include "gr2/pipeline/stage_runner.h"
 
 #include <filesystem>
-#include <iostream>
 
 #include "gr2/core/error.h"
+#include "gr2/core/log.h"
 #include "gr2/core/file_io.h"
 #include "gr2/core/hash.h"
 #include "gr2/core/jsonl.h"
@@ -40,18 +40,18 @@ void StageRunner::run(const std::string& name, const std::string& inputs, const 
   }
   const bool same = stamp.is_object() && stamp.value("fingerprint", "") == fp;
   if (same && stamp.value("complete", false) && !force_) {
-    std::cerr << "gr2 pipeline: [" << name << "] current; skipped\n";
+    log_info("gr2 pipeline: [" + name + "] current; skipped");
     return;
   }
   const bool resume = same && !force_;
   if (!resume)
     for (const auto& out : outputs) std::filesystem::remove_all(out);
   write_file_atomic(stamp_path, Json{{"fingerprint", fp}, {"complete", false}}.dump() + "\n");
-  std::cerr << "gr2 pipeline: [" << name << "] " << (resume ? "resuming" : "running") << "\n";
+  log_info("gr2 pipeline: [" + name + "] " + (resume ? "resuming" : "running"));
   Stopwatch clock;
   body(resume);
   write_file_atomic(stamp_path, Json{{"fingerprint", fp}, {"complete", true}, {"seconds", clock.seconds()}}.dump() + "\n");
-  std::cerr << "gr2 pipeline: [" << name << "] done in " << Progress::format_duration(clock.seconds()) << "\n";
+  log_info("gr2 pipeline: [" + name + "] done in " + Progress::format_duration(clock.seconds()));
   timings_[name] = clock.seconds();
 }
 

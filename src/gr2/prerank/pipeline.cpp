@@ -11,6 +11,7 @@
 #include <unordered_set>
 
 #include "gr2/core/device.h"
+#include "gr2/core/log.h"
 #include "gr2/core/error.h"
 #include "gr2/core/file_io.h"
 #include "gr2/core/metrics_log.h"
@@ -57,8 +58,8 @@ Json run_prerank_train(const PrerankConfig& c, const TrainOptions& o) {
   const int64_t n = static_cast<int64_t>(catalog.size());
   make_directories(o.out_dir);
   MetricsLog log(join_path(o.out_dir, "train_log.jsonl"));
-  std::fprintf(stderr, "prerank: %zu users, %lld items, device %s\n", users.size(), static_cast<long long>(n),
-               describe_device(device).c_str());
+  log_info(strprintf("prerank: %zu users, %lld items, device %s", users.size(), static_cast<long long>(n),
+               describe_device(device).c_str()));
 
   Json report{{"data", o.data_dir}, {"config", c.to_json()}, {"device", describe_device(device)}, {"threads", threads},
               {"users", users.size()}, {"items", n}};

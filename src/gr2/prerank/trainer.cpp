@@ -9,6 +9,7 @@
 
 #include "gr2/core/cpu_threads.h"
 #include "gr2/core/error.h"
+#include "gr2/core/log.h"
 #include "gr2/core/metrics_log.h"
 #include "gr2/core/progress.h"
 #include "gr2/core/rng.h"
@@ -146,8 +147,8 @@ TrainResult train_sasrec(const std::vector<UserSequence>& users, int64_t num_ite
       log->log(Json{{"model", label}, {"epoch", epoch}, {"loss", mean_loss}, {"valid", v.to_json()},
                     {"seconds", clock.seconds()}});
     }
-    std::fprintf(stderr, "prerank %s: epoch %lld loss %.4f valid R@10 %.4f N@10 %.4f (%.0f s)\n", label.c_str(),
-                 static_cast<long long>(epoch), mean_loss, v.recall10, v.ndcg10, clock.seconds());
+    log_info(strprintf("prerank %s: epoch %lld loss %.4f valid R@10 %.4f N@10 %.4f (%.0f s)", label.c_str(),
+                 static_cast<long long>(epoch), mean_loss, v.recall10, v.ndcg10, clock.seconds()));
     if (v.ndcg10 > best || valid_users.empty()) {
       best = v.ndcg10;
       result.best_epoch = epoch;

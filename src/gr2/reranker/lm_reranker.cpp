@@ -6,6 +6,7 @@
 #include "gr2/core/error.h"
 #include "gr2/core/file_io.h"
 #include "gr2/core/timing.h"
+#include "gr2/lm/checkpoint_dir.h"
 #include "gr2/lm/generator.h"
 #include "gr2/lm/model_checkpoint.h"
 #include "gr2/lm/permutation_constraint.h"
@@ -67,14 +68,14 @@ void LmReranker::set_options(const LmRerankerOptions& options) {
 }
 
 std::unique_ptr<LmReranker> LmReranker::load(const std::string& dir, const Catalog& catalog, torch::Device device) {
-  const std::string sids_path = join_path(dir, "sids.jsonl");
+  const std::string sids_path = lm::CheckpointDir{dir}.sids();
   if (!file_exists(sids_path)) throw Error(dir + ": no sids.jsonl (a re-ranker checkpoint carries its SID table)");
   auto model = lm::load_model(dir, device);
   auto vocabulary = lm::Vocabulary::load(dir);
   auto sids = sid::read_sids_jsonl(sids_path);
   const Json meta = lm::read_gr2_json(dir);
   LmRerankerOptions options;
-  if (meta.contains("reranker")) options = LmRerankerOptions::from_json(meta["reranker"], options, join_path(dir, "gr2.json"));
+  if (meta.contains("reranker")) options = LmRerankerOptions::from_json(meta["reranker"], options, lm::CheckpointDir{dir}.description());
   return std::make_unique<LmReranker>(std::move(model), std::move(vocabulary), std::move(sids), catalog, options);
 }
 

@@ -123,7 +123,7 @@ EmbedSummary run_embed(const SidConfig& config, const EmbedOptions& options) {
   return s;
 }
 
-TrainSummary run_train(const SidConfig& config, const TrainOptions& options) {
+SidTrainSummary run_train(const SidConfig& config, const TrainOptions& options) {
   config.validate();
   Stopwatch total_clock;
   const c10::Device device = resolve_device(options.device);
@@ -154,7 +154,7 @@ TrainSummary run_train(const SidConfig& config, const TrainOptions& options) {
     }
   }
 
-  TrainSummary summary;
+  SidTrainSummary summary;
   SidModel model;
   Stopwatch train_clock;
   std::unique_ptr<RqVaeTrainer> trainer;

@@ -37,7 +37,7 @@ struct TrainOptions {
   bool fresh = false;       // ignore an existing checkpoint
   int64_t stop_after_step = -1;  // >= 0: stop (as if killed) after this step, leaving a checkpoint
 };
-struct TrainSummary {
+struct SidTrainSummary {
   bool stopped = false;     // stop_after_step reached; nothing exported
   bool resumed = false;     // continued from a checkpoint
   int64_t resumed_from_step = 0;
@@ -47,7 +47,7 @@ struct TrainSummary {
   double relative_error = 0;
   std::string report_markdown;
 };
-TrainSummary run_train(const SidConfig& config, const TrainOptions& options);
+SidTrainSummary run_train(const SidConfig& config, const TrainOptions& options);
 
 struct AssignOptions {
   std::string model;        // codebooks.safetensors

@@ -13,6 +13,7 @@
 #include "gr2/core/error.h"
 #include "gr2/core/file_io.h"
 #include "gr2/core/safetensors_torch.h"
+#include "gr2/lm/checkpoint_dir.h"
 #include "gr2/lm/model_checkpoint.h"
 
 namespace gr2::train {
@@ -139,8 +140,8 @@ TrainerState load_train_checkpoint(const std::string& dir, lm::Qwen3Lm& model, t
 
   const lm::ModelConfig saved = lm::load_model_config(dir);
   require(saved.to_hf_json() == model->config().to_hf_json(),
-          join_path(dir, "config.json") + ": the checkpoint's model config differs from this run's model");
-  const std::string weights_path = join_path(dir, "model.safetensors");
+          lm::CheckpointDir{dir}.config() + ": the checkpoint's model config differs from this run's model");
+  const std::string weights_path = lm::CheckpointDir{dir}.weights();
   auto weights = load_tensors(weights_path);
   {
     torch::NoGradGuard no_grad;

@@ -11,8 +11,11 @@
 #include <torch/torch.h>
 
 #include "gr2/core/error.h"
+#include "gr2/core/file_io.h"
+#include "gr2/core/log.h"
 #include "gr2/core/progress.h"
 #include "gr2/core/timing.h"
+#include "gr2/lm/checkpoint_dir.h"
 #include "gr2/train/autocast.h"
 
 namespace gr2::train {
@@ -26,6 +29,18 @@ Json TrainSummary::to_json() const {
               {"train_seconds", train_seconds},
               {"tokens_per_second", tokens_per_second},
               {"final_eval", final_eval}};
+}
+
+TrainerOptions stage_trainer_options(const TrainConfig& config, const std::string& out_dir, torch::Device device,
+                                     const std::string& label, bool resume) {
+  TrainerOptions o;
+  o.config = config;
+  o.run_dir = lm::CheckpointDir{out_dir}.run();
+  o.log_path = join_path(out_dir, "train_log.jsonl");
+  o.device = device;
+  o.label = label;
+  o.resume = resume;
+  return o;
 }
 
 namespace {
@@ -104,8 +119,8 @@ Json Trainer::evaluate(int64_t steps_done) {
   model->train();
   if (!metrics.empty()) {
     run_.log().log(Json{{"step", steps_done}, {"eval", metrics}});
-    std::fprintf(stderr, "%s: step %lld eval %s\n", options_.label.c_str(), static_cast<long long>(steps_done),
-                 metrics.dump().c_str());
+    log_info(strprintf("%s: step %lld eval %s", options_.label.c_str(), static_cast<long long>(steps_done),
+                 metrics.dump().c_str()));
   }
   return metrics;
 }
@@ -116,8 +131,8 @@ TrainSummary Trainer::run() {
   summary.steps = c.steps;
   const int64_t start = run_.begin().step;
   if (start > 0)
-    std::fprintf(stderr, "%s: resumed from step %lld of %lld\n", options_.label.c_str(), static_cast<long long>(start),
-                 static_cast<long long>(c.steps));
+    log_info(strprintf("%s: resumed from step %lld of %lld", options_.label.c_str(), static_cast<long long>(start),
+                 static_cast<long long>(c.steps)));
   summary.start_step = start;
 
   Progress progress(options_.label, c.steps - start, "steps");

@@ -55,6 +55,11 @@ struct TrainerOptions {
   int keep_checkpoints = 1;
 };
 
+// The options of a stage that writes the checkpoint directory `out_dir` (pretrain, midtrain, SFT):
+// resumable state in out_dir/run, metrics in out_dir/train_log.jsonl, messages labelled `label`.
+TrainerOptions stage_trainer_options(const TrainConfig& config, const std::string& out_dir, torch::Device device,
+                                     const std::string& label, bool resume);
+
 // Statistics of one optimizer step.
 struct StepStats {
   int64_t step = 0;        // 0-based index of the step just taken

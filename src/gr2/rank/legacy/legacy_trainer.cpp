@@ -8,6 +8,7 @@
 
 #include "gr2/core/cpu_threads.h"
 #include "gr2/core/device.h"
+#include "gr2/core/log.h"
 #include "gr2/core/error.h"
 #include "gr2/core/file_io.h"
 #include "gr2/core/metrics_log.h"
@@ -136,9 +137,9 @@ Json train_legacy(const LegacyConfig& c, const LegacyTrainOptions& o) {
     train.resize(static_cast<size_t>(c.max_train_slates));
   }
   require(!train.empty(), dir.slates(SplitPart::Train) + ": no training slates");
-  std::fprintf(stderr, "baseline %s: %zu training slates, %zu validation slates, %lld items, %lld brands, %lld categories\n",
+  log_info(strprintf("baseline %s: %zu training slates, %zu validation slates, %lld items, %lld brands, %lld categories",
                o.kind.c_str(), train.size(), valid.size(), static_cast<long long>(vocab.num_items()),
-               static_cast<long long>(vocab.num_brands()), static_cast<long long>(vocab.num_categories()));
+               static_cast<long long>(vocab.num_brands()), static_cast<long long>(vocab.num_categories())));
 
   auto net = make_reranker(o.kind, c, vocab);
   net->to(device);
@@ -195,9 +196,9 @@ Json train_legacy(const LegacyConfig& c, const LegacyTrainOptions& o) {
     const SlateScore v = score_slates(*net, valid, c.max_positions, device);
     log.log(Json{{"kind", o.kind}, {"epoch", epoch}, {"loss", mean}, {"valid_R@1", v.r1}, {"valid_N@5", v.n5}});
     epochs.push_back(Json{{"epoch", epoch}, {"loss", mean}, {"valid_R@1", v.r1}, {"valid_N@5", v.n5}});
-    std::fprintf(stderr, "baseline %s: epoch %lld loss %.4f valid R@1 %.4f N@5 %.4f (incoming %.4f / %.4f) %.0f s\n",
+    log_info(strprintf("baseline %s: epoch %lld loss %.4f valid R@1 %.4f N@5 %.4f (incoming %.4f / %.4f) %.0f s",
                  o.kind.c_str(), static_cast<long long>(epoch), mean, v.r1, v.n5, incoming_valid.r1, incoming_valid.n5,
-                 clock.seconds());
+                 clock.seconds()));
     if (v.n5 > best || valid.empty()) {
       best = v.n5;
       best_epoch = epoch;

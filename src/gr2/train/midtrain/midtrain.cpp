@@ -6,9 +6,11 @@
 #include <torch/torch.h>
 
 #include "gr2/core/error.h"
+#include "gr2/core/log.h"
 #include "gr2/core/file_io.h"
 #include "gr2/core/timing.h"
 #include "gr2/data/data_dir.h"
+#include "gr2/lm/checkpoint_dir.h"
 #include "gr2/lm/model_checkpoint.h"
 #include "gr2/lm/sid_trie.h"
 #include "gr2/lm/vocabulary.h"
@@ -26,7 +28,7 @@ Json run_midtrain(const MidtrainConfig& config, const MidtrainOptions& o) {
   // Vocabulary with SID tokens, and the model grown to it.
   const Catalog catalog = Catalog::read_jsonl(data.catalog());
   const sid::SidTable sids = align_sids_to_catalog(sid::read_sids_jsonl(o.sids_path), catalog, o.sids_path);
-  require(file_exists(join_path(o.base_dir, "tokenizer.model")),
+  require(file_exists(lm::CheckpointDir{o.base_dir}.tokenizer()),
           o.base_dir + ": no tokenizer.model (the base must be a gr2 checkpoint, e.g. from 'gr2 pretrain')");
   const lm::Vocabulary base_vocab = lm::Vocabulary::load(o.base_dir);
   const lm::Vocabulary vocab =
@@ -40,10 +42,10 @@ Json run_midtrain(const MidtrainConfig& config, const MidtrainOptions& o) {
   const int64_t old_rows = model->config().vocab_size;
   if (old_rows < vocab.size())
     model->resize_token_embeddings(vocab.size(), derive_seed(config.train.seed, "midtrain-new-rows"), config.new_token_noise);
-  std::fprintf(stderr, "midtrain: vocabulary %lld -> %lld tokens (%lld SID levels x %lld codes), model %lld parameters\n",
+  log_info(strprintf("midtrain: vocabulary %lld -> %lld tokens (%lld SID levels x %lld codes), model %lld parameters",
                static_cast<long long>(old_rows), static_cast<long long>(vocab.size()),
                static_cast<long long>(sids.levels), static_cast<long long>(sids.codes),
-               static_cast<long long>(model->config().parameter_count()));
+               static_cast<long long>(model->config().parameter_count())));
 
   // Data: training events, catalog text, corpus text; validation cases for periodic evaluation.
   const TrainSequences sequences = read_train_sequences(data.train_events(), catalog);
@@ -54,24 +56,17 @@ Json run_midtrain(const MidtrainConfig& config, const MidtrainOptions& o) {
   const lm::SidTrie trie(sids, vocab.sid_offset());
   std::string valid_protocol, test_protocol;
   std::vector<NextItemCase> valid_cases = next_item_cases(o.data_dir, catalog, SplitPart::Valid, &valid_protocol);
-  std::fprintf(stderr, "midtrain: %lld users, %lld training events, %lld catalog items; %lld validation users\n",
+  log_info(strprintf("midtrain: %lld users, %lld training events, %lld catalog items; %lld validation users",
                static_cast<long long>(sequences.users.size()), static_cast<long long>(sequences.events),
-               static_cast<long long>(catalog.size()), static_cast<long long>(valid_cases.size()));
+               static_cast<long long>(catalog.size()), static_cast<long long>(valid_cases.size())));
   MidtrainTask task(format, sequences, std::move(corpus.train), trie, valid_cases, config);
 
-  TrainerOptions to;
-  to.config = config.train;
-  to.run_dir = o.out_dir;
-  to.log_path = join_path(o.out_dir, "train_log.jsonl");
-  to.device = o.device;
-  to.label = "midtrain";
-  to.resume = o.resume;
-  Trainer trainer(model, task, to);
+  Trainer trainer(model, task, stage_trainer_options(config.train, o.out_dir, o.device, "midtrain", o.resume));
   const TrainSummary summary = trainer.run();
 
   lm::save_model(o.out_dir, trainer.model(), "float32");
   vocab.save(o.out_dir);
-  sid::write_sids_jsonl(sids, join_path(o.out_dir, "sids.jsonl"));
+  sid::write_sids_jsonl(sids, lm::CheckpointDir{o.out_dir}.sids());
   lm::update_gr2_json(o.out_dir, "sids", Json{{"file", "sids.jsonl"}, {"levels", sids.levels}, {"codes", sids.codes},
                                               {"source", o.sids_path}});
 
@@ -92,9 +87,9 @@ Json run_midtrain(const MidtrainConfig& config, const MidtrainOptions& o) {
       Json j = m.to_json();
       j["protocol"] = protocol;
       report[split_part_name(part)] = j;
-      std::fprintf(stderr, "midtrain: next-item %s (%lld users): R@5 %.4f R@10 %.4f N@5 %.4f N@10 %.4f (%.1f s)\n",
+      log_info(strprintf("midtrain: next-item %s (%lld users): R@5 %.4f R@10 %.4f N@5 %.4f N@10 %.4f (%.1f s)",
                    split_part_name(part), static_cast<long long>(m.users), m.recall5, m.recall10, m.ndcg5, m.ndcg10,
-                   m.seconds);
+                   m.seconds));
     }
     write_file_atomic(join_path(o.out_dir, "next_item_eval.json"), report.dump(2) + "\n");
     next_item = report;

@@ -1,11 +1,11 @@
 // `gr2 midtrain`: SID-aligned mid-training of a base language model. Extends the base vocabulary
 // with the SID tokens of the SID table (levels x codes; new embedding rows = mean of the old rows +
-// noise), trains on the [midtrain] mixture of tasks (midtrain_tasks.h) built from the training
+// noise), trains on the [midtrain] mixture of tasks (midtrain_formats.h) built from the training
 // events and the catalog only (midtrain_data.h), then evaluates next-item generation with
 // constrained beam search over the catalog (next_item_eval.h) on the validation and test users.
 // Writes OUT: config.json, model.safetensors, tokenizer.model, gr2.json ("vocabulary" with the SID
 // tokens, "sids", "training"), sids.jsonl (the table, so OUT is self-contained), train_log.jsonl,
-// next_item_eval.json and resumable checkpoints in OUT/checkpoints.
+// next_item_eval.json and resumable checkpoints in OUT/run.
 #pragma once
 
 #include <string>

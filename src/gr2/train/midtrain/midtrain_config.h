@@ -15,7 +15,7 @@ class Config;
 
 namespace gr2::train::midtrain {
 
-// The SID-aligned task families, in mixture order (midtrain_tasks.h has the formats).
+// The SID-aligned task families, in mixture order (midtrain_formats.h has the formats).
 enum class MidtrainTaskKind { NextItem, SidToText, TextToSid, Interleaved, Text };
 inline constexpr std::array<const char*, 5> kMidtrainTaskNames = {"next_item", "sid_to_text", "text_to_sid",
                                                                   "interleaved", "text"};

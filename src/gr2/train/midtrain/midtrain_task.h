@@ -13,7 +13,7 @@
 #include "gr2/train/pretrain/corpus_text.h"
 #include "gr2/train/midtrain/midtrain_config.h"
 #include "gr2/train/midtrain/midtrain_data.h"
-#include "gr2/train/midtrain/midtrain_tasks.h"
+#include "gr2/train/midtrain/midtrain_formats.h"
 #include "gr2/train/trainer.h"
 
 namespace gr2::train::midtrain {

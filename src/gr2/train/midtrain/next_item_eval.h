@@ -10,7 +10,7 @@
 #include "gr2/lm/qwen3_model.h"
 #include "gr2/lm/sid_trie.h"
 #include "gr2/train/midtrain/midtrain_data.h"
-#include "gr2/train/midtrain/midtrain_tasks.h"
+#include "gr2/train/midtrain/midtrain_formats.h"
 
 namespace gr2::train::midtrain {
 

@@ -6,9 +6,11 @@
 #include <torch/torch.h>
 
 #include "gr2/core/error.h"
+#include "gr2/core/log.h"
 #include "gr2/core/file_io.h"
 #include "gr2/core/timing.h"
 #include "gr2/data/data_dir.h"
+#include "gr2/lm/checkpoint_dir.h"
 #include "gr2/lm/model_checkpoint.h"
 #include "gr2/lm/vocabulary.h"
 #include "gr2/train/pretrain/pretrain_task.h"
@@ -18,7 +20,7 @@ namespace gr2::train::pretrain {
 namespace {
 
 bool has_vocabulary(const std::string& dir) {
-  return file_exists(join_path(dir, "tokenizer.model")) && lm::read_gr2_json(dir).contains("vocabulary");
+  return file_exists(lm::CheckpointDir{dir}.tokenizer()) && lm::read_gr2_json(dir).contains("vocabulary");
 }
 
 }  // namespace
@@ -36,13 +38,13 @@ Json run_pretrain(const PretrainConfig& config, const PretrainOptions& o) {
       return lm::Vocabulary::load(o.init_dir);
     }
     if (has_vocabulary(o.out_dir)) {
-      std::fprintf(stderr, "pretrain: using the vocabulary already in %s\n", o.out_dir.c_str());
+      log_info(strprintf("pretrain: using the vocabulary already in %s", o.out_dir.c_str()));
       return lm::Vocabulary::load(o.out_dir);
     }
     Stopwatch t;
     lm::Vocabulary v = lm::Vocabulary::train_file(data.corpus(), config.vocab);
-    std::fprintf(stderr, "pretrain: trained the vocabulary on %s: %lld text pieces (%.1f s)\n", data.corpus().c_str(),
-                 static_cast<long long>(v.text_size()), t.seconds());
+    log_info(strprintf("pretrain: trained the vocabulary on %s: %lld text pieces (%.1f s)", data.corpus().c_str(),
+                 static_cast<long long>(v.text_size()), t.seconds()));
     return v;
   }();
   vocab.save(o.out_dir);
@@ -61,26 +63,19 @@ Json run_pretrain(const PretrainConfig& config, const PretrainOptions& o) {
     torch::manual_seed(config.init_seed);
     model = lm::Qwen3Lm(mc);
   }
-  std::fprintf(stderr, "pretrain: model %lld parameters (%lld layers, hidden %lld, vocabulary %lld)\n",
+  log_info(strprintf("pretrain: model %lld parameters (%lld layers, hidden %lld, vocabulary %lld)",
                static_cast<long long>(model->config().parameter_count()),
                static_cast<long long>(model->config().num_hidden_layers),
-               static_cast<long long>(model->config().hidden_size), static_cast<long long>(model->config().vocab_size));
+               static_cast<long long>(model->config().hidden_size), static_cast<long long>(model->config().vocab_size)));
 
   CorpusStreams corpus = read_corpus_streams(data.corpus(), vocab, config.valid_fraction);
-  std::fprintf(stderr, "pretrain: corpus %lld train lines (%lld tokens), %lld held-out lines (%lld tokens)\n",
+  log_info(strprintf("pretrain: corpus %lld train lines (%lld tokens), %lld held-out lines (%lld tokens)",
                static_cast<long long>(corpus.train_lines), static_cast<long long>(corpus.train.size()),
-               static_cast<long long>(corpus.valid_lines), static_cast<long long>(corpus.valid.size()));
+               static_cast<long long>(corpus.valid_lines), static_cast<long long>(corpus.valid.size())));
   PretrainTask task(std::move(corpus), config.train.batch_size, config.train.seq_len, config.train.seed,
                     config.valid_windows, vocab.pad_id());
 
-  TrainerOptions to;
-  to.config = config.train;
-  to.run_dir = o.out_dir;
-  to.log_path = join_path(o.out_dir, "train_log.jsonl");
-  to.device = o.device;
-  to.label = "pretrain";
-  to.resume = o.resume;
-  Trainer trainer(model, task, to);
+  Trainer trainer(model, task, stage_trainer_options(config.train, o.out_dir, o.device, "pretrain", o.resume));
   const TrainSummary summary = trainer.run();
 
   lm::save_model(o.out_dir, trainer.model(), "float32");

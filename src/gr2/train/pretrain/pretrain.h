@@ -3,7 +3,7 @@
 // checkpoint), then the decoder on random windows of the concatenated documents, and writes a full
 // checkpoint in OUT: config.json + model.safetensors (Hugging Face layout), tokenizer.model,
 // gr2.json ("vocabulary" and a "training" record), train_log.jsonl and the resumable state in
-// OUT/checkpoints (train_checkpoint.h).
+// OUT/run (train_checkpoint.h).
 #pragma once
 
 #include <string>

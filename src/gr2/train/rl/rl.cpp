@@ -5,9 +5,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <iostream>
 
 #include "gr2/core/config.h"
+#include "gr2/core/log.h"
 #include "gr2/core/device.h"
 #include "gr2/core/error.h"
 #include "gr2/core/file_io.h"
@@ -302,7 +302,7 @@ Json run_rl(const RlConfig& config, const RlOptions& options) {
   TrainingRun run(reranker->model(), run_options);  // shares the weights the rollouts sample from
   const RunStart start = run.begin();
   int64_t cursor = start.stage_state.value("cursor", int64_t{0});
-  if (start.step > 0) std::cerr << "gr2 rl: resumed at step " << start.step << " of " << config.train.steps << "\n";
+  if (start.step > 0) log_info(strprintf("gr2 rl: resumed at step %lld of %lld", static_cast<long long>(start.step), static_cast<long long>(config.train.steps)));
 
   EpochOrder order(config.train.seed, static_cast<int64_t>(slates.size()));
   Progress progress("rl", config.train.steps - start.step);

@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "gr2/core/config.h"
+#include "gr2/core/log.h"
 #include "gr2/core/device.h"
 #include "gr2/core/error.h"
 #include "gr2/core/file_io.h"
@@ -15,6 +16,7 @@
 #include "gr2/data/catalog.h"
 #include "gr2/data/data_dir.h"
 #include "gr2/data/slates.h"
+#include "gr2/lm/checkpoint_dir.h"
 #include "gr2/lm/model_checkpoint.h"
 #include "gr2/lm/vocabulary.h"
 #include "gr2/prompt/prompt_renderer.h"
@@ -100,7 +102,7 @@ Json SftConfig::to_json() const {
 Json run_sft(const SftConfig& config, const SftOptions& options) {
   const DataDir data{options.data_dir};
   const Catalog catalog = Catalog::read_jsonl(data.catalog());
-  const std::string sids_path = join_path(options.init_dir, "sids.jsonl");
+  const std::string sids_path = lm::CheckpointDir{options.init_dir}.sids();
   if (!file_exists(sids_path)) throw Error(options.init_dir + ": no sids.jsonl (expected a mid-trained re-ranker checkpoint)");
   const sid::SidTable sids = sid::read_sids_jsonl(sids_path);
   const lm::Vocabulary vocab = lm::Vocabulary::load(options.init_dir);
@@ -146,11 +148,12 @@ Json run_sft(const SftConfig& config, const SftOptions& options) {
   }
   if (train.empty()) throw Error(options.traces_path + ": no accepted traces to train on");
   if (truncated > 0)
-    std::cerr << "gr2 sft: warning: " << truncated << " of " << accepted << " examples are longer than [sft] seq_len + 1 = "
-              << config.train.seq_len + 1 << " tokens (the longest has " << longest
-              << "); they keep their last tokens, so their prompts lose the start (system line, then history): "
-                 "raise seq_len to "
-              << longest - 1 << " or shorten the prompt (max_history, title_chars)\n";
+    log_warning(strprintf("gr2 sft: %lld of %lld examples are longer than [sft] seq_len + 1 = %lld tokens (the longest "
+                          "has %lld); they keep their last tokens, so their prompts lose the start (system line, then "
+                          "history): raise seq_len to %lld or shorten the prompt (max_history, title_chars)",
+                          static_cast<long long>(truncated), static_cast<long long>(accepted),
+                          static_cast<long long>(config.train.seq_len + 1), static_cast<long long>(longest),
+                          static_cast<long long>(longest - 1)));
 
   const auto device = resolve_device(options.device);
   auto model = lm::load_model(options.init_dir, device);
@@ -161,15 +164,8 @@ Json run_sft(const SftConfig& config, const SftOptions& options) {
                          {"longest_reasoning_tokens", longest_reasoning}, {"config", config.to_json()}};
   SftTask task(std::move(train), std::move(valid), config.train.batch_size, config.train.seq_len, vocab.pad_id(),
                config.train.seed, description);
-  TrainerOptions topt;
-  topt.config = config.train;
-  topt.run_dir = join_path(options.out_dir, "run");
-  topt.log_path = join_path(options.out_dir, "train_log.jsonl");
-  topt.device = device;
-  topt.label = "sft";
-  topt.resume = options.resume;
   make_directories(options.out_dir);
-  Trainer trainer(model, task, topt);
+  Trainer trainer(model, task, stage_trainer_options(config.train, options.out_dir, device, "sft", options.resume));
   const TrainSummary summary = trainer.run();
 
   lm::save_model(options.out_dir, trainer.model());

@@ -1,5 +1,5 @@
 // Mid-training task formats.
-#include "gr2/train/midtrain/midtrain_tasks.h"
+#include "gr2/train/midtrain/midtrain_formats.h"
 
 #include <algorithm>
 
