@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <numeric>
 
-#include "gr2/rank/baselines.h"
+#include "gr2/rank/reference_policies.h"
 #include "gr2/rank/diagnostics.h"
 #include "test_util.h"
 

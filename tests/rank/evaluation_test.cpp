@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "gr2/core/jsonl.h"
-#include "gr2/rank/baselines.h"
+#include "gr2/rank/reference_policies.h"
 #include "gr2/rank/evaluation.h"
 #include "gr2/rank/report.h"
 #include "test_util.h"

@@ -68,7 +68,7 @@ void write_toy_data(const std::string& root, int train_slates, int valid_slates)
 LegacyConfig tiny_config() {
   LegacyConfig c;
   c.dim = 8;
-  c.hist_len = 4;
+  c.max_history = 4;
   c.att_hidden = 8;
   c.hidden = 16;
   c.prm_dim = 16;

@@ -5,7 +5,7 @@
 #include <algorithm>
 
 #include "gr2/core/error.h"
-#include "gr2/rank/baselines.h"
+#include "gr2/rank/reference_policies.h"
 #include "gr2/rank/history_heuristic.h"
 #include "gr2/rank/legacy/legacy_policy.h"
 

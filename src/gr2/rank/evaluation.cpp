@@ -9,7 +9,7 @@
 #include "gr2/core/error.h"
 #include "gr2/core/progress.h"
 #include "gr2/core/timing.h"
-#include "gr2/rank/baselines.h"
+#include "gr2/rank/reference_policies.h"
 
 namespace gr2 {
 namespace {

@@ -4,33 +4,44 @@
 #include <climits>
 
 #include "gr2/core/config.h"
+#include "gr2/core/config_fields.h"
 #include "gr2/core/error.h"
 
 namespace gr2::train {
 
+namespace {
+
+// The shared training keys, declared once: TOML reading, JSON writing and reading derive from this.
+const ConfigFields<TrainConfig>& train_fields() {
+  using C = TrainConfig;
+  static const auto fields = ConfigFields<C>()
+                                 .integer("steps", &C::steps, 1, INT64_MAX / 2)
+                                 .integer("batch_size", &C::batch_size, 1, 1 << 20)
+                                 .integer("seq_len", &C::seq_len, 2, 1 << 20)
+                                 .integer("grad_accum", &C::grad_accum, 1, 1 << 20)
+                                 .real("learning_rate", &C::learning_rate, 0.0, 10.0)
+                                 .real("min_lr_ratio", &C::min_lr_ratio, 0.0, 1.0)
+                                 .integer("warmup_steps", &C::warmup_steps, 0, INT64_MAX / 2)
+                                 .real("weight_decay", &C::weight_decay, 0.0, 10.0)
+                                 .real("beta1", &C::beta1, 0.0, 0.999999)
+                                 .real("beta2", &C::beta2, 0.0, 0.999999)
+                                 .real("adam_eps", &C::adam_eps, 0.0, 1.0)
+                                 .real("grad_clip", &C::grad_clip, 0.0, 1e9)
+                                 .integer("eval_every", &C::eval_every, 0, INT64_MAX / 2)
+                                 .integer("checkpoint_every", &C::checkpoint_every, 0, INT64_MAX / 2)
+                                 .integer("log_every", &C::log_every, 1, INT64_MAX / 2)
+                                 .integer("seed", &C::seed, 0, INT64_MAX)
+                                 .integer("threads", &C::threads, 0, 1024)
+                                 .text("precision", &C::precision);
+  return fields;
+}
+
+}  // namespace
+
 TrainConfig TrainConfig::from_section(ConfigSection& s, const TrainConfig& d, TrainKeys keys) {
   TrainConfig c = d;
-  const bool token_batches = keys == TrainKeys::All;
-  c.steps = s.get_int_in("steps", d.steps, 1, INT64_MAX / 2);
-  if (token_batches) {
-    c.batch_size = s.get_int_in("batch_size", d.batch_size, 1, 1 << 20);
-    c.seq_len = s.get_int_in("seq_len", d.seq_len, 2, 1 << 20);
-    c.grad_accum = s.get_int_in("grad_accum", d.grad_accum, 1, 1 << 20);
-    c.eval_every = s.get_int_in("eval_every", d.eval_every, 0, INT64_MAX / 2);
-  }
-  c.learning_rate = s.get_double_in("learning_rate", d.learning_rate, 0.0, 10.0);
-  c.min_lr_ratio = s.get_double_in("min_lr_ratio", d.min_lr_ratio, 0.0, 1.0);
-  c.warmup_steps = s.get_int_in("warmup_steps", d.warmup_steps, 0, INT64_MAX / 2);
-  c.weight_decay = s.get_double_in("weight_decay", d.weight_decay, 0.0, 10.0);
-  c.beta1 = s.get_double_in("beta1", d.beta1, 0.0, 0.999999);
-  c.beta2 = s.get_double_in("beta2", d.beta2, 0.0, 0.999999);
-  c.adam_eps = s.get_double_in("adam_eps", d.adam_eps, 0.0, 1.0);
-  c.grad_clip = s.get_double_in("grad_clip", d.grad_clip, 0.0, 1e9);
-  c.checkpoint_every = s.get_int_in("checkpoint_every", d.checkpoint_every, 0, INT64_MAX / 2);
-  c.log_every = s.get_int_in("log_every", d.log_every, 1, INT64_MAX / 2);
-  c.seed = static_cast<uint64_t>(s.get_int_in("seed", static_cast<int64_t>(d.seed), 0, INT64_MAX));
-  c.threads = s.get_int_in("threads", d.threads, 0, 1024);
-  c.precision = s.get_string("precision", d.precision);
+  if (keys == TrainKeys::All) train_fields().read(s, c);
+  else train_fields().read(s, c, {"batch_size", "seq_len", "grad_accum", "eval_every"});
   c.validate(s.name());
   return c;
 }
@@ -53,51 +64,11 @@ void TrainConfig::validate(const std::string& stage) const {
           p + "precision: expected \"auto\" or \"float32\", got \"" + precision + "\"");
 }
 
-Json TrainConfig::to_json() const {
-  return Json{{"steps", steps},
-              {"batch_size", batch_size},
-              {"seq_len", seq_len},
-              {"grad_accum", grad_accum},
-              {"learning_rate", learning_rate},
-              {"min_lr_ratio", min_lr_ratio},
-              {"warmup_steps", warmup_steps},
-              {"weight_decay", weight_decay},
-              {"beta1", beta1},
-              {"beta2", beta2},
-              {"adam_eps", adam_eps},
-              {"grad_clip", grad_clip},
-              {"eval_every", eval_every},
-              {"checkpoint_every", checkpoint_every},
-              {"log_every", log_every},
-              {"seed", seed},
-              {"threads", threads},
-              {"precision", precision}};
-}
+Json TrainConfig::to_json() const { return train_fields().to_json(*this); }
 
 TrainConfig TrainConfig::from_json(const Json& j, const std::string& where) {
   TrainConfig c;
-  try {
-    c.steps = j.at("steps").get<int64_t>();
-    c.batch_size = j.at("batch_size").get<int64_t>();
-    c.seq_len = j.at("seq_len").get<int64_t>();
-    c.grad_accum = j.at("grad_accum").get<int64_t>();
-    c.learning_rate = j.at("learning_rate").get<double>();
-    c.min_lr_ratio = j.at("min_lr_ratio").get<double>();
-    c.warmup_steps = j.at("warmup_steps").get<int64_t>();
-    c.weight_decay = j.at("weight_decay").get<double>();
-    c.beta1 = j.at("beta1").get<double>();
-    c.beta2 = j.at("beta2").get<double>();
-    c.adam_eps = j.at("adam_eps").get<double>();
-    c.grad_clip = j.at("grad_clip").get<double>();
-    c.eval_every = j.at("eval_every").get<int64_t>();
-    c.checkpoint_every = j.at("checkpoint_every").get<int64_t>();
-    c.log_every = j.at("log_every").get<int64_t>();
-    c.seed = j.at("seed").get<uint64_t>();
-    c.threads = j.at("threads").get<int64_t>();
-    c.precision = j.at("precision").get<std::string>();
-  } catch (const Json::exception& e) {
-    throw Error(where + ": training config: missing or mistyped field (" + e.what() + ")");
-  }
+  train_fields().from_json(j, c, where + ": training config");
   c.validate();
   return c;
 }

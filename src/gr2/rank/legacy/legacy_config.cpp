@@ -13,7 +13,7 @@ LegacyConfig LegacyConfig::from_config(const Config& config) {
   ConfigSection s = config.section("baseline");
   c.seed = static_cast<uint64_t>(s.get_int_in("seed", static_cast<int64_t>(c.seed), 0, INT64_MAX));
   c.dim = s.get_int_in("dim", c.dim, 1, 4096);
-  c.hist_len = s.get_int_in("hist_len", c.hist_len, 1, 4096);
+  c.max_history = s.get_int_in("max_history", c.max_history, 1, 4096);
   c.max_positions = s.get_int_in("max_positions", c.max_positions, 1, 4096);
   c.att_hidden = s.get_int_in("att_hidden", c.att_hidden, 1, 4096);
   c.hidden = s.get_int_in("hidden", c.hidden, 1, 4096);
@@ -39,7 +39,7 @@ void LegacyConfig::validate() const {
 }
 
 Json LegacyConfig::to_json() const {
-  return Json{{"seed", seed}, {"dim", dim}, {"hist_len", hist_len}, {"max_positions", max_positions},
+  return Json{{"seed", seed}, {"dim", dim}, {"max_history", max_history}, {"max_positions", max_positions},
               {"att_hidden", att_hidden}, {"hidden", hidden}, {"prm_dim", prm_dim}, {"prm_layers", prm_layers},
               {"prm_heads", prm_heads}, {"dropout", dropout}, {"epochs", epochs}, {"patience", patience},
               {"batch_size", batch_size}, {"learning_rate", learning_rate}, {"weight_decay", weight_decay},
@@ -51,7 +51,8 @@ LegacyConfig LegacyConfig::from_json(const Json& j) {
   try {
     c.seed = j.at("seed").get<uint64_t>();
     c.dim = j.at("dim").get<int64_t>();
-    c.hist_len = j.at("hist_len").get<int64_t>();
+    // "hist_len": the name in checkpoints written before the knob took its common name.
+    c.max_history = (j.contains("max_history") ? j.at("max_history") : j.at("hist_len")).get<int64_t>();
     c.max_positions = j.at("max_positions").get<int64_t>();
     c.att_hidden = j.at("att_hidden").get<int64_t>();
     c.hidden = j.at("hidden").get<int64_t>();

@@ -17,7 +17,7 @@ struct LegacyConfig {
   uint64_t seed = 11;
   // --- features ---
   int64_t dim = 16;            // embedding width per sparse field (item, brand, category)
-  int64_t hist_len = 20;       // most recent history items read
+  int64_t max_history = 20;       // most recent history items read
   int64_t max_positions = 64;  // incoming positions with their own embedding (later ones share the last)
   // --- DIN ---
   int64_t att_hidden = 32;     // target-attention unit width

@@ -4,7 +4,7 @@
 #include <torch/torch.h>
 
 #include "gr2/core/error.h"
-#include "gr2/rank/baselines.h"
+#include "gr2/rank/reference_policies.h"
 #include "gr2/rank/legacy/legacy_trainer.h"
 #include "gr2/rank/legacy/reranker_net.h"
 #include "gr2/rank/legacy/slate_features.h"
@@ -22,7 +22,7 @@ class LegacyPolicy : public Policy {
   std::vector<PolicyAnswer> rank_batch(const std::vector<RankRequest>& requests) override {
     std::vector<EncodedSlate> encoded;
     encoded.reserve(requests.size());
-    for (const auto& r : requests) encoded.push_back(encode_request(r, vocab_, config_.hist_len));
+    for (const auto& r : requests) encoded.push_back(encode_request(r, vocab_, config_.max_history));
     std::vector<const EncodedSlate*> ptrs;
     for (const auto& e : encoded) ptrs.push_back(&e);
     torch::NoGradGuard no_grad;

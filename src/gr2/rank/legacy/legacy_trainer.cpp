@@ -19,7 +19,7 @@
 #include "gr2/data/catalog.h"
 #include "gr2/data/data_dir.h"
 #include "gr2/data/slates.h"
-#include "gr2/rank/baselines.h"
+#include "gr2/rank/reference_policies.h"
 #include "gr2/rank/metrics.h"
 
 namespace gr2::legacy {
@@ -129,8 +129,8 @@ Json train_legacy(const LegacyConfig& c, const LegacyTrainOptions& o) {
                                             " (build slates first: 'gr2 prerank slates' or 'gr2 data synth')");
   }
   std::vector<EncodedSlate> train, valid;
-  for_each_slate(dir.slates(SplitPart::Train), &catalog, {}, [&](Slate&& s) { train.push_back(encode_slate(s, vocab, c.hist_len)); });
-  for_each_slate(dir.slates(SplitPart::Valid), &catalog, {}, [&](Slate&& s) { valid.push_back(encode_slate(s, vocab, c.hist_len)); });
+  for_each_slate(dir.slates(SplitPart::Train), &catalog, {}, [&](Slate&& s) { train.push_back(encode_slate(s, vocab, c.max_history)); });
+  for_each_slate(dir.slates(SplitPart::Valid), &catalog, {}, [&](Slate&& s) { valid.push_back(encode_slate(s, vocab, c.max_history)); });
   Rng rng(derive_seed(c.seed, "baseline-batches"));
   if (c.max_train_slates > 0 && static_cast<int64_t>(train.size()) > c.max_train_slates) {
     rng.shuffle(train);

@@ -42,9 +42,9 @@ torch::Tensor FeatureVocab::category_table() const { return torch::tensor(catego
 namespace {
 
 EncodedSlate encode(const std::vector<std::string>& history, const std::vector<Candidate>& candidates,
-                    const FeatureVocab& vocab, int64_t hist_len) {
+                    const FeatureVocab& vocab, int64_t max_history) {
   EncodedSlate e;
-  const size_t start = history.size() > static_cast<size_t>(hist_len) ? history.size() - static_cast<size_t>(hist_len) : 0;
+  const size_t start = history.size() > static_cast<size_t>(max_history) ? history.size() - static_cast<size_t>(max_history) : 0;
   for (size_t i = start; i < history.size(); ++i) e.history.push_back(vocab.item(history[i]));
   double mean = 0, sq = 0;
   for (const auto& c : candidates) {
@@ -61,12 +61,12 @@ EncodedSlate encode(const std::vector<std::string>& history, const std::vector<C
 
 }  // namespace
 
-EncodedSlate encode_request(const RankRequest& r, const FeatureVocab& vocab, int64_t hist_len) {
-  return encode(r.history, r.candidates, vocab, hist_len);
+EncodedSlate encode_request(const RankRequest& r, const FeatureVocab& vocab, int64_t max_history) {
+  return encode(r.history, r.candidates, vocab, max_history);
 }
 
-EncodedSlate encode_slate(const Slate& s, const FeatureVocab& vocab, int64_t hist_len) {
-  EncodedSlate e = encode(s.history, s.candidates, vocab, hist_len);
+EncodedSlate encode_slate(const Slate& s, const FeatureVocab& vocab, int64_t max_history) {
+  EncodedSlate e = encode(s.history, s.candidates, vocab, max_history);
   e.labels = s.labels;
   return e;
 }

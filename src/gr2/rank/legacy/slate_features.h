@@ -34,14 +34,14 @@ class FeatureVocab {
 
 // One slate as indices. Scores are standardised within the slate (z-scores; 0 when all equal).
 struct EncodedSlate {
-  std::vector<int64_t> history;     // last hist_len items, oldest first
+  std::vector<int64_t> history;     // last max_history items, oldest first
   std::vector<int64_t> candidates;  // incoming order
   std::vector<float> score_z;       // per candidate
   std::vector<int> labels;          // graded; empty for requests (no labels)
 };
 
-EncodedSlate encode_request(const RankRequest& request, const FeatureVocab& vocab, int64_t hist_len);
-EncodedSlate encode_slate(const Slate& slate, const FeatureVocab& vocab, int64_t hist_len);
+EncodedSlate encode_request(const RankRequest& request, const FeatureVocab& vocab, int64_t max_history);
+EncodedSlate encode_slate(const Slate& slate, const FeatureVocab& vocab, int64_t max_history);
 
 // A padded batch. S slates, K = the largest slate, H = the longest history (>= 1).
 struct SlateBatch {

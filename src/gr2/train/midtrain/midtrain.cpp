@@ -72,7 +72,7 @@ Json run_midtrain(const MidtrainConfig& config, const MidtrainOptions& o) {
 
   Json next_item = Json::object();
   if (o.evaluate) {
-    Json report{{"history_len", config.history_len}, {"beam_width", config.beam_width}, {"data", o.data_dir}};
+    Json report{{"max_history", config.max_history}, {"beam_width", config.beam_width}, {"data", o.data_dir}};
     for (SplitPart part : {SplitPart::Valid, SplitPart::Test}) {
       std::string protocol;
       // Valid: the users of the periodic evaluations; test: a seeded sample of test_users.
@@ -83,7 +83,7 @@ Json run_midtrain(const MidtrainConfig& config, const MidtrainOptions& o) {
               : sample_cases(next_item_cases(o.data_dir, catalog, part, &protocol), config.test_users,
                              derive_seed(config.train.seed, "midtrain-test-users"));
       const NextItemMetrics m =
-          evaluate_next_item(trainer.model(), format, trie, cases, config.history_len, config.beam_width);
+          evaluate_next_item(trainer.model(), format, trie, cases, config.max_history, config.beam_width);
       Json j = m.to_json();
       j["protocol"] = protocol;
       report[split_part_name(part)] = j;

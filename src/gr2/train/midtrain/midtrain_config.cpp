@@ -4,9 +4,29 @@
 #include <climits>
 
 #include "gr2/core/config.h"
+#include "gr2/core/config_fields.h"
 #include "gr2/core/error.h"
 
 namespace gr2::train::midtrain {
+namespace {
+
+// The [midtrain] keys besides the shared training keys and the mix_* weights (one per task).
+const ConfigFields<MidtrainConfig>& midtrain_fields() {
+  using C = MidtrainConfig;
+  static const auto fields = ConfigFields<C>()
+                                 .integer("max_history", &C::max_history, 1, 10000)
+                                 .real("history_weight", &C::history_weight, 0.0, 100.0)
+                                 .integer("interleave_len", &C::interleave_len, 1, 10000)
+                                 .integer("text_len", &C::text_len, 2, 1 << 20)
+                                 .real("valid_fraction", &C::valid_fraction, 0.0, 0.5)
+                                 .real("new_token_noise", &C::new_token_noise, 0.0, 1.0)
+                                 .integer("eval_users", &C::eval_users, 0, INT64_MAX)
+                                 .integer("beam_width", &C::beam_width, 10, 4096)
+                                 .integer("test_users", &C::test_users, 0, INT64_MAX);
+  return fields;
+}
+
+}  // namespace
 
 MidtrainConfig MidtrainConfig::from_config(const Config& config) {
   MidtrainConfig c;
@@ -27,15 +47,7 @@ MidtrainConfig MidtrainConfig::from_config(const Config& config) {
     total += c.mix[i];
   }
   require(total > 0, "midtrain: every mix_* weight is 0; give at least one task a positive weight");
-  c.history_len = s.get_int_in("history_len", c.history_len, 1, 10000);
-  c.history_weight = s.get_double_in("history_weight", c.history_weight, 0.0, 100.0);
-  c.interleave_len = s.get_int_in("interleave_len", c.interleave_len, 1, 10000);
-  c.text_len = s.get_int_in("text_len", c.text_len, 2, 1 << 20);
-  c.valid_fraction = s.get_double_in("valid_fraction", c.valid_fraction, 0.0, 0.5);
-  c.new_token_noise = s.get_double_in("new_token_noise", c.new_token_noise, 0.0, 1.0);
-  c.eval_users = s.get_int_in("eval_users", c.eval_users, 0, INT64_MAX);
-  c.beam_width = s.get_int_in("beam_width", c.beam_width, 10, 4096);
-  c.test_users = s.get_int_in("test_users", c.test_users, 0, INT64_MAX);
+  midtrain_fields().read(s, c);
   s.finish();
   return c;
 }
@@ -43,12 +55,9 @@ MidtrainConfig MidtrainConfig::from_config(const Config& config) {
 Json MidtrainConfig::to_json() const {
   Json mix_json = Json::object();
   for (size_t i = 0; i < mix.size(); ++i) mix_json[kMidtrainTaskNames[i]] = mix[i];
-  return Json{{"train", train.to_json()},       {"mix", mix_json},
-              {"history_len", history_len},     {"history_weight", history_weight},
-              {"interleave_len", interleave_len}, {"text_len", text_len},
-              {"valid_fraction", valid_fraction}, {"new_token_noise", new_token_noise},
-              {"eval_users", eval_users},       {"beam_width", beam_width},
-              {"test_users", test_users}};
+  Json j{{"train", train.to_json()}, {"mix", mix_json}};
+  midtrain_fields().write(*this, j);
+  return j;
 }
 
 }  // namespace gr2::train::midtrain

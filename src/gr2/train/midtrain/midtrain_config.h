@@ -24,7 +24,7 @@ struct MidtrainConfig {
   TrainConfig train;
   // Mixture weights (keys mix_<task name>); need not sum to 1, at least one > 0.
   std::array<double, 5> mix = {0.4, 0.15, 0.15, 0.15, 0.15};
-  int64_t history_len = 20;       // items of history in next_item prompts (newest last), in training and evaluation
+  int64_t max_history = 20;       // items of history in next_item prompts (newest last), in training and evaluation
   double history_weight = 0.0;    // loss weight of the history items after the first in next_item examples
                                   // (0: loss on the target only; > 0: every item is also predicted from the
                                   // items before it, as a sequential recommender trains)

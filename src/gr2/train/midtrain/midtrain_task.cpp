@@ -48,7 +48,7 @@ LmExample MidtrainTask::example(MidtrainTaskKind kind, Rng& rng) const {
       const auto [u, i] = positions_[rng.below(positions_.size())];
       const auto& seq = sequences_.items[static_cast<size_t>(u)];
       const std::vector<int32_t> history(seq.begin(), seq.begin() + i);
-      return kind == MidtrainTaskKind::NextItem ? format_.next_item(history, seq[static_cast<size_t>(i)], config_.history_len,
+      return kind == MidtrainTaskKind::NextItem ? format_.next_item(history, seq[static_cast<size_t>(i)], config_.max_history,
                                                                     static_cast<float>(config_.history_weight))
                                                 : format_.interleaved(history, seq[static_cast<size_t>(i)], config_.interleave_len);
     }
@@ -89,10 +89,10 @@ LmBatch MidtrainTask::batch(int64_t step) {
 Json MidtrainTask::evaluate(lm::Qwen3Lm& model) {
   if (valid_.empty()) return Json::object();
   std::vector<LmExample> examples;
-  for (const auto& c : valid_) examples.push_back(format_.next_item(c.history, c.target, config_.history_len));
+  for (const auto& c : valid_) examples.push_back(format_.next_item(c.history, c.target, config_.max_history));
   const auto [loss, tokens] =
       mean_token_loss(model, examples, format_.vocab().pad_id(), config_.train.seq_len, config_.train.batch_size);
-  const NextItemMetrics m = evaluate_next_item(model, format_, trie_, valid_, config_.history_len, config_.beam_width);
+  const NextItemMetrics m = evaluate_next_item(model, format_, trie_, valid_, config_.max_history, config_.beam_width);
   return Json{{"valid_next_loss", loss}, {"valid_R@10", m.recall10}, {"valid_N@10", m.ndcg10}, {"valid_users", m.users}};
 }
 

@@ -40,7 +40,7 @@ void finish_metrics(NextItemMetrics& m) {
 }
 
 NextItemMetrics evaluate_next_item(lm::Qwen3Lm& model, const MidtrainFormat& format, const lm::SidTrie& trie,
-                                   const std::vector<NextItemCase>& cases, int64_t history_len, int64_t beam_width) {
+                                   const std::vector<NextItemCase>& cases, int64_t max_history, int64_t beam_width) {
   Stopwatch clock;
   NextItemMetrics m;
   if (cases.empty()) return m;
@@ -52,7 +52,7 @@ NextItemMetrics evaluate_next_item(lm::Qwen3Lm& model, const MidtrainFormat& for
   for (size_t start = 0; start < cases.size(); start += chunk) {
     const size_t end = std::min(cases.size(), start + chunk);
     std::vector<std::vector<int64_t>> prompts;
-    for (size_t i = start; i < end; ++i) prompts.push_back(format.next_item_prompt(cases[i].history, history_len));
+    for (size_t i = start; i < end; ++i) prompts.push_back(format.next_item_prompt(cases[i].history, max_history));
     const auto results = lm::beam_search_items(*model, trie, prompts, format.vocab().sid_begin_id(), options);
     for (size_t i = start; i < end; ++i) {
       const auto& r = results[i - start];

@@ -26,9 +26,9 @@ void add_rank(NextItemMetrics& m, int64_t rank);
 // Divides the sums of add_rank by the number of cases.
 void finish_metrics(NextItemMetrics& m);
 
-// Scores `cases` with beam width `beam_width` (>= 10) and the newest `history_len` items of each
+// Scores `cases` with beam width `beam_width` (>= 10) and the newest `max_history` items of each
 // history. Trie item indices must be catalog indices (align_sids_to_catalog).
 NextItemMetrics evaluate_next_item(lm::Qwen3Lm& model, const MidtrainFormat& format, const lm::SidTrie& trie,
-                                   const std::vector<NextItemCase>& cases, int64_t history_len, int64_t beam_width);
+                                   const std::vector<NextItemCase>& cases, int64_t max_history, int64_t beam_width);
 
 }  // namespace gr2::train::midtrain

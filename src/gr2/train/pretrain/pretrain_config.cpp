@@ -4,6 +4,7 @@
 #include <climits>
 
 #include "gr2/core/config.h"
+#include "gr2/core/config_fields.h"
 #include "gr2/core/error.h"
 
 namespace gr2::train::pretrain {
@@ -34,6 +35,15 @@ TrainConfig pretrain_defaults() {
   return t;
 }
 
+const ConfigFields<PretrainConfig>& pretrain_fields() {
+  using C = PretrainConfig;
+  static const auto fields = ConfigFields<C>()
+                                 .real("valid_fraction", &C::valid_fraction, 0.0, 0.5)
+                                 .integer("valid_windows", &C::valid_windows, 0, INT64_MAX)
+                                 .integer("init_seed", &C::init_seed, 0, INT64_MAX);
+  return fields;
+}
+
 }  // namespace
 
 PretrainConfig PretrainConfig::from_config(const Config& config) {
@@ -50,23 +60,19 @@ PretrainConfig PretrainConfig::from_config(const Config& config) {
   }
   ConfigSection s = config.section("pretrain");
   c.train = TrainConfig::from_section(s, pretrain_defaults());
-  c.valid_fraction = s.get_double_in("valid_fraction", c.valid_fraction, 0.0, 0.5);
-  c.valid_windows = s.get_int_in("valid_windows", c.valid_windows, 0, INT64_MAX);
-  c.init_seed = static_cast<uint64_t>(s.get_int_in("init_seed", static_cast<int64_t>(c.init_seed), 0, INT64_MAX));
+  pretrain_fields().read(s, c);
   s.finish();
   return c;
 }
 
 Json PretrainConfig::to_json() const {
-  Json model_json = model.to_hf_json();
-  return Json{{"vocab", {{"vocab_size", vocab.vocab_size}, {"model_type", vocab.model_type},
-                         {"character_coverage", vocab.character_coverage},
-                         {"input_sentence_size", vocab.input_sentence_size}}},
-              {"model", model_json},
-              {"train", train.to_json()},
-              {"valid_fraction", valid_fraction},
-              {"valid_windows", valid_windows},
-              {"init_seed", init_seed}};
+  Json j{{"vocab", {{"vocab_size", vocab.vocab_size}, {"model_type", vocab.model_type},
+                    {"character_coverage", vocab.character_coverage},
+                    {"input_sentence_size", vocab.input_sentence_size}}},
+          {"model", model.to_hf_json()},
+          {"train", train.to_json()}};
+  pretrain_fields().write(*this, j);
+  return j;
 }
 
 }  // namespace gr2::train::pretrain

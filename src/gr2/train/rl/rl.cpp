@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "gr2/core/config.h"
+#include "gr2/core/config_fields.h"
 #include "gr2/core/log.h"
 #include "gr2/core/device.h"
 #include "gr2/core/error.h"
@@ -66,6 +67,34 @@ struct StepDiagnostics {
 
 }  // namespace
 
+namespace {
+
+// The [rl] keys besides the shared training keys and `reward` (an enum, read by name).
+const ConfigFields<RlConfig>& rl_fields() {
+  using C = RlConfig;
+  static const auto fields = ConfigFields<C>()
+                                 .integer("prompts_per_step", &C::prompts_per_step, 1, 100000)
+                                 .integer("group_size", &C::group_size, 2, 1024)
+                                 .real("temperature", &C::temperature, 0.01, 10.0)
+                                 .real("top_p", &C::top_p, 0.01, 1.0)
+                                 .integer("update_epochs", &C::update_epochs, 1, 100)
+                                 .integer("minibatch_rows", &C::minibatch_rows, 1, 100000)
+                                 .flag("dynamic_sampling", &C::dynamic_sampling)
+                                 .integer("max_refill_rounds", &C::max_refill_rounds, 0, 100)
+                                 .flag("constrained", &C::constrained)
+                                 .integer("max_think_tokens", &C::max_think_tokens, 0, 100000)
+                                 .real("eps_low", &C::loss, &DapoLossOptions::eps_low, 0.0, 1.0)
+                                 .real("eps_high", &C::loss, &DapoLossOptions::eps_high, 0.0, 10.0)
+                                 .real("kl_coef", &C::loss, &DapoLossOptions::kl_coef, 0.0, 100.0)
+                                 .integer("ndcg_k", &C::reward, &RewardConfig::ndcg_k, 0, 1000)
+                                 .real("format_weight", &C::reward, &RewardConfig::format_weight, 0.0, 100.0)
+                                 .flag("conditional", &C::reward, &RewardConfig::conditional)
+                                 .real("invalid_reward", &C::reward, &RewardConfig::invalid_reward, -100.0, 100.0);
+  return fields;
+}
+
+}  // namespace
+
 RlConfig RlConfig::from_config(const Config& config) {
   RlConfig c;
   TrainConfig defaults;
@@ -77,24 +106,8 @@ RlConfig RlConfig::from_config(const Config& config) {
   defaults.checkpoint_every = 10;
   ConfigSection s = config.section("rl");
   c.train = TrainConfig::from_section(s, defaults, TrainKeys::NoTokenBatches);
-  c.prompts_per_step = s.get_int_in("prompts_per_step", c.prompts_per_step, 1, 100000);
-  c.group_size = s.get_int_in("group_size", c.group_size, 2, 1024);
-  c.temperature = s.get_double_in("temperature", c.temperature, 0.01, 10.0);
-  c.top_p = s.get_double_in("top_p", c.top_p, 0.01, 1.0);
-  c.update_epochs = s.get_int_in("update_epochs", c.update_epochs, 1, 100);
-  c.minibatch_rows = s.get_int_in("minibatch_rows", c.minibatch_rows, 1, 100000);
-  c.dynamic_sampling = s.get_bool("dynamic_sampling", c.dynamic_sampling);
-  c.max_refill_rounds = s.get_int_in("max_refill_rounds", c.max_refill_rounds, 0, 100);
-  c.constrained = s.get_bool("constrained", c.constrained);
-  c.max_think_tokens = s.get_int_in("max_think_tokens", c.max_think_tokens, 0, 100000);
-  c.loss.eps_low = s.get_double_in("eps_low", c.loss.eps_low, 0.0, 1.0);
-  c.loss.eps_high = s.get_double_in("eps_high", c.loss.eps_high, 0.0, 10.0);
-  c.loss.kl_coef = s.get_double_in("kl_coef", c.loss.kl_coef, 0.0, 100.0);
+  rl_fields().read(s, c);
   c.reward.kind = parse_reward_kind(s.get_string("reward", reward_kind_name(c.reward.kind)));
-  c.reward.ndcg_k = static_cast<int>(s.get_int_in("ndcg_k", c.reward.ndcg_k, 0, 1000));
-  c.reward.format_weight = s.get_double_in("format_weight", c.reward.format_weight, 0.0, 100.0);
-  c.reward.conditional = s.get_bool("conditional", c.reward.conditional);
-  c.reward.invalid_reward = s.get_double_in("invalid_reward", c.reward.invalid_reward, -100.0, 100.0);
   s.finish();
   c.train.validate("rl");
   c.reward.validate();
@@ -102,25 +115,9 @@ RlConfig RlConfig::from_config(const Config& config) {
 }
 
 Json RlConfig::to_json() const {
-  return Json{{"train", train.to_json()},
-              {"prompts_per_step", prompts_per_step},
-              {"group_size", group_size},
-              {"temperature", temperature},
-              {"top_p", top_p},
-              {"update_epochs", update_epochs},
-              {"minibatch_rows", minibatch_rows},
-              {"dynamic_sampling", dynamic_sampling},
-              {"max_refill_rounds", max_refill_rounds},
-              {"constrained", constrained},
-              {"max_think_tokens", max_think_tokens},
-              {"eps_low", loss.eps_low},
-              {"eps_high", loss.eps_high},
-              {"kl_coef", loss.kl_coef},
-              {"reward", reward_kind_name(reward.kind)},
-              {"ndcg_k", reward.ndcg_k},
-              {"format_weight", reward.format_weight},
-              {"conditional", reward.conditional},
-              {"invalid_reward", reward.invalid_reward}};
+  Json j{{"train", train.to_json()}, {"reward", reward_kind_name(reward.kind)}};
+  rl_fields().write(*this, j);
+  return j;
 }
 
 namespace {

@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "gr2/core/config.h"
+#include "gr2/core/config_fields.h"
 #include "gr2/core/log.h"
 #include "gr2/core/device.h"
 #include "gr2/core/error.h"
@@ -69,6 +70,23 @@ class SftTask : public TrainingTask {
 
 }  // namespace
 
+namespace {
+
+const ConfigFields<SftConfig>& sft_fields() {
+  using C = SftConfig;
+  static const auto fields = ConfigFields<C>()
+                                 .real("reasoning_weight", &C::reasoning_weight, 0.0, 100.0)
+                                 .real("answer_weight", &C::answer_weight, 0.0, 100.0)
+                                 .flag("think", &C::think)
+                                 .integer("max_history", &C::max_history, 0, 10000)
+                                 .integer("title_chars", &C::title_chars, 0, 10000)
+                                 .flag("show_category", &C::show_category)
+                                 .real("valid_share", &C::valid_share, 0.0, 0.5);
+  return fields;
+}
+
+}  // namespace
+
 SftConfig SftConfig::from_config(const Config& config) {
   SftConfig c;
   TrainConfig defaults;
@@ -80,13 +98,7 @@ SftConfig SftConfig::from_config(const Config& config) {
   defaults.weight_decay = 0.0;
   ConfigSection s = config.section("sft");
   c.train = TrainConfig::from_section(s, defaults);
-  c.reasoning_weight = s.get_double_in("reasoning_weight", c.reasoning_weight, 0.0, 100.0);
-  c.answer_weight = s.get_double_in("answer_weight", c.answer_weight, 0.0, 100.0);
-  c.think = s.get_bool("think", c.think);
-  c.max_history = static_cast<int>(s.get_int_in("max_history", c.max_history, 0, 10000));
-  c.title_chars = static_cast<int>(s.get_int_in("title_chars", c.title_chars, 0, 10000));
-  c.show_category = s.get_bool("show_category", c.show_category);
-  c.valid_share = s.get_double_in("valid_share", c.valid_share, 0.0, 0.5);
+  sft_fields().read(s, c);
   s.finish();
   c.train.validate("sft");
   if (c.answer_weight <= 0) throw Error("[sft] answer_weight must be > 0");
@@ -94,9 +106,9 @@ SftConfig SftConfig::from_config(const Config& config) {
 }
 
 Json SftConfig::to_json() const {
-  return Json{{"train", train.to_json()},      {"reasoning_weight", reasoning_weight}, {"answer_weight", answer_weight},
-              {"think", think},                {"max_history", max_history},           {"title_chars", title_chars},
-              {"show_category", show_category}, {"valid_share", valid_share}};
+  Json j{{"train", train.to_json()}};
+  sft_fields().write(*this, j);
+  return j;
 }
 
 Json run_sft(const SftConfig& config, const SftOptions& options) {

@@ -1,5 +1,5 @@
 // Reference policies: incoming, random, popularity, oracle.
-#include "gr2/rank/baselines.h"
+#include "gr2/rank/reference_policies.h"
 
 #include <algorithm>
 #include <numeric>

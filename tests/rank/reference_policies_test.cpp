@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "gr2/rank/baselines.h"
+#include "gr2/rank/reference_policies.h"
 #include "gr2/eval/policy_factory.h"
 #include "test_util.h"
 
