@@ -4,9 +4,12 @@
 
 #include <torch/torch.h>
 
+#include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "gr2/core/file_io.h"
+#include "gr2/core/safetensors_torch.h"
 #include "gr2/lm/kv_cache.h"
 #include "gr2/lm/model_checkpoint.h"
 #include "gr2/lm/qwen3_model.h"
@@ -127,6 +130,52 @@ TEST(Qwen3Model, ReadsLegacyAndNewRopeKeys) {
   EXPECT_EQ(ModelConfig::from_hf_json(j, "c").rope_theta, 5000.0);
   j["rope_parameters"] = {{"rope_theta", 7000.0}, {"rope_type", "default"}};
   EXPECT_EQ(ModelConfig::from_hf_json(j, "c").rope_theta, 7000.0);
+}
+
+TEST(Qwen3Model, RefusesConfigSettingsItDoesNotImplement) {
+  Json j = tiny_config().to_hf_json();
+  j["rope_scaling"] = {{"rope_type", "yarn"}, {"factor", 4.0}, {"original_max_position_embeddings", 32768}};
+  expect_error([&] { ModelConfig::from_hf_json(j, "c.json"); }, "c.json: rope_scaling of type 'yarn' is not implemented");
+  j["rope_scaling"] = nullptr;  // what transformers writes when there is none
+  EXPECT_NO_THROW(ModelConfig::from_hf_json(j, "c.json"));
+  j["rope_parameters"] = {{"rope_theta", 1e6}, {"rope_type", "linear"}, {"factor", 2.0}};
+  expect_error([&] { ModelConfig::from_hf_json(j, "c.json"); }, "rope_parameters of type 'linear'");
+  j["rope_parameters"] = {{"rope_theta", 1e6}, {"rope_type", "default"}};
+  j["use_sliding_window"] = true;
+  expect_error([&] { ModelConfig::from_hf_json(j, "c.json"); }, "use_sliding_window = true is not implemented");
+}
+
+TEST(Qwen3Model, ShardIndexWithAMalformedEntryIsBadInputNamingTheKey) {
+  TempDir dir;
+  auto m = tiny_model(false);
+  save_model(dir.path("m"), m);
+  std::filesystem::rename(dir.path("m/model.safetensors"), dir.path("m/model-00001-of-00001.safetensors"));
+  write_file_atomic(dir.path("m/model.safetensors.index.json"),
+                    R"({"metadata": {}, "weight_map": {"lm_head.weight": null}})");
+  expect_error([&] { load_model(dir.path("m"), torch::kCPU); },
+               "model.safetensors.index.json: weight_map[\"lm_head.weight\"] must name a shard file, got null");
+}
+
+TEST(Qwen3Model, TiedConfigWithADifferentStoredHeadLoadsUntied) {
+  TempDir dir;
+  // An untied model's files under a config that says tied: the stored head must not be dropped.
+  auto untied = tiny_model(false, 5);
+  save_model(dir.path("m"), untied);
+  Json cfg = Json::parse(read_file(dir.path("m/config.json")));
+  cfg["tie_word_embeddings"] = true;
+  write_file_atomic(dir.path("m/config.json"), cfg.dump());
+  auto loaded = load_model(dir.path("m"), torch::kCPU);
+  EXPECT_FALSE(loaded->config().tie_word_embeddings);
+  const auto ids = random_ids(1, 6, 97, 9);
+  EXPECT_TRUE(torch::equal(loaded->forward(ids), untied->forward(ids)));
+  // A head equal to the embedding is a tied model saved under both names: it stays tied.
+  auto tied = tiny_model(true, 6);
+  save_model(dir.path("t"), tied);
+  std::map<std::string, torch::Tensor> tensors;
+  for (const auto& p : tied->named_parameters()) tensors[p.key()] = p.value().detach();
+  tensors["lm_head.weight"] = tensors.at("model.embed_tokens.weight");
+  save_tensors(dir.path("t/model.safetensors"), tensors);
+  EXPECT_TRUE(load_model(dir.path("t"), torch::kCPU)->config().tie_word_embeddings);
 }
 
 TEST(Qwen3Model, KvCacheDecodingMatchesFullForward) {

@@ -365,6 +365,23 @@ TEST(TracesConfig, ReadsTheSectionStrictly) {
 }
 
 // `gr2 traces` end to end: an interrupted run (a torn last line) resumed gives the uninterrupted file.
+TEST_F(TracesWorld, SharedSidIsRefusedBeforeAnyWork) {
+  TempDir out;
+  // Item 1 gets item 0's SID.
+  sid::SidTable shared = world_->sids;
+  std::copy(shared.sid(0), shared.sid(0) + shared.levels, shared.sid(1));
+  const std::string path = out.path("sids.jsonl");
+  sid::write_sids_jsonl(shared, path);
+  const CliResult r = run_cli("traces --data " + world_->root + " --sids " + path + " --out " + out.path("t.jsonl") +
+                              " --mode rejection --quiet");
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find(path + ": items '" + shared.ids[0] + "' and '" + shared.ids[1] + "' share the SID " +
+                          sid::sid_to_tokens(shared.sid(0), shared.levels)),
+            std::string::npos)
+      << r.output;
+  EXPECT_FALSE(file_exists(out.path("t.jsonl")));
+}
+
 TEST_F(TracesWorld, CliResumesToTheSameFile) {
   TempDir out;
   const std::string common = "traces --data " + world_->root + " --sids " + world_->sids_path +

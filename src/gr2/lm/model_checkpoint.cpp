@@ -8,6 +8,7 @@
 
 #include "gr2/core/error.h"
 #include "gr2/core/file_io.h"
+#include "gr2/core/log.h"
 #include "gr2/core/safetensors.h"
 #include "gr2/core/safetensors_torch.h"
 #include "gr2/lm/checkpoint_dir.h"
@@ -43,10 +44,37 @@ std::vector<std::string> weight_files(const std::string& dir) {
   if (!index.contains("weight_map") || !index["weight_map"].is_object())
     throw Error(index_path + ": missing object 'weight_map'");
   std::set<std::string> shards;
-  for (const auto& [name, file] : index["weight_map"].items()) shards.insert(file.get<std::string>());
+  for (const auto& [name, file] : index["weight_map"].items()) {
+    if (!file.is_string() || file.get<std::string>().empty())
+      throw Error(index_path + ": weight_map[\"" + name + "\"] must name a shard file, got " + file.dump());
+    shards.insert(file.get<std::string>());
+  }
   std::vector<std::string> files;
   for (const auto& s : shards) files.push_back(join_path(dir, s));
   return files;
+}
+
+// A config that ties the head to the embedding, but whose files also hold an lm_head.weight that
+// differs from the embedding: the stored head is what the checkpoint computes with, so the model
+// is loaded untied, with a warning, rather than the head dropped. An identical stored head is a
+// tied model saved with both names and stays tied.
+ModelConfig reconcile_tied_head(ModelConfig config, const std::string& dir) {
+  if (!config.tie_word_embeddings) return config;
+  torch::Tensor head, embedding;
+  for (const auto& path : weight_files(dir)) {
+    const auto file = SafetensorsFile::open(path);
+    if (file.has("lm_head.weight")) head = to_tensor(file.tensor("lm_head.weight")).to(torch::kFloat).clone();
+    if (file.has("model.embed_tokens.weight"))
+      embedding = to_tensor(file.tensor("model.embed_tokens.weight")).to(torch::kFloat).clone();
+  }
+  if (!head.defined() || !embedding.defined()) return config;
+  if (head.sizes() == embedding.sizes() && torch::equal(head, embedding)) return config;
+  log_warning(CheckpointDir{dir}.config() +
+              ": tie_word_embeddings is true, but the weights hold an lm_head.weight that differs from the "
+              "embedding; loading the model untied, with that head (set tie_word_embeddings to false to "
+              "silence this)");
+  config.tie_word_embeddings = false;
+  return config;
 }
 
 }  // namespace
@@ -79,7 +107,7 @@ void save_model(const std::string& dir, Qwen3Lm& model, const std::string& dtype
 }
 
 Qwen3Lm load_model(const std::string& dir, torch::Device device, torch::ScalarType dtype) {
-  const ModelConfig config = load_model_config(dir);
+  const ModelConfig config = reconcile_tied_head(load_model_config(dir), dir);
   Qwen3Lm model(config);
   auto params = model->named_parameters();
   std::set<std::string> missing;

@@ -22,6 +22,30 @@ T read_field(const Json& json, const char* key, T fallback, const std::string& w
   }
 }
 
+// Settings of Hugging Face configs that change the computation and that gr2 does not implement:
+// refused with the key named, rather than dropped (a model loaded without its RoPE scaling or its
+// sliding window computes something else than the checkpoint was trained for).
+void refuse_unimplemented_settings(const Json& json, const std::string& where) {
+  for (const char* key : {"rope_scaling", "rope_parameters"}) {
+    const auto it = json.find(key);
+    if (it == json.end() || it->is_null()) continue;
+    if (!it->is_object()) throw Error(where + ": " + key + " must be an object or null, got " + it->dump());
+    std::string type = "default";
+    for (const char* type_key : {"rope_type", "type"}) {
+      if (const auto t = it->find(type_key); t != it->end()) {
+        if (!t->is_string()) throw Error(where + ": " + key + "." + type_key + " must be a string, got " + t->dump());
+        type = t->get<std::string>();
+      }
+    }
+    if (type != "default")
+      throw Error(where + ": " + key + " of type '" + type +
+                  "' is not implemented (gr2 implements the default RoPE); remove the key to run the checkpoint "
+                  "with unscaled RoPE at its original context length");
+  }
+  if (const auto it = json.find("use_sliding_window"); it != json.end() && it->is_boolean() && it->get<bool>())
+    throw Error(where + ": use_sliding_window = true is not implemented (gr2 attends over the whole context)");
+}
+
 }  // namespace
 
 void ModelConfig::validate() const {
@@ -84,6 +108,7 @@ ModelConfig ModelConfig::from_hf_json(const Json& json, const std::string& where
   if (act != "silu") throw Error(where + ": hidden_act '" + act + "' is not supported (silu)");
   if (read_field<bool>(json, "attention_bias", false, where))
     throw Error(where + ": attention_bias = true is not supported");
+  refuse_unimplemented_settings(json, where);
   ModelConfig c;
   c.vocab_size = read_field<int64_t>(json, "vocab_size", 0, where);
   c.hidden_size = read_field<int64_t>(json, "hidden_size", 0, where);

@@ -70,9 +70,10 @@ void LmReranker::set_options(const LmRerankerOptions& options) {
 std::unique_ptr<LmReranker> LmReranker::load(const std::string& dir, const Catalog& catalog, torch::Device device) {
   const std::string sids_path = lm::CheckpointDir{dir}.sids();
   if (!file_exists(sids_path)) throw Error(dir + ": no sids.jsonl (a re-ranker checkpoint carries its SID table)");
+  auto sids = sid::read_sids_jsonl(sids_path);
+  sid::require_unique_sids(sids, sids_path);
   auto model = lm::load_model(dir, device);
   auto vocabulary = lm::Vocabulary::load(dir);
-  auto sids = sid::read_sids_jsonl(sids_path);
   const Json meta = lm::read_gr2_json(dir);
   LmRerankerOptions options;
   if (meta.contains("reranker")) options = LmRerankerOptions::from_json(meta["reranker"], options, lm::CheckpointDir{dir}.description());

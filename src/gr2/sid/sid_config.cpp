@@ -1,50 +1,72 @@
 // Reading and validating the [sid] config section.
 #include "gr2/sid/sid_config.h"
 
-#include <nlohmann/json.hpp>
+#include <climits>
 
 #include "gr2/core/config.h"
+#include "gr2/core/config_fields.h"
 #include "gr2/core/error.h"
 
 namespace gr2::sid {
 
+namespace {
+
+// The knobs that shape the quantizer's training: a resumed RQ-VAE checkpoint must have been written
+// with the same values (to_json(), stored in the checkpoint).
+const ConfigFields<SidConfig>& quantizer_fields() {
+  using C = SidConfig;
+  static const auto fields = ConfigFields<C>()
+                                 .text("method", &C::method)
+                                 .integer("seed", &C::seed, 0, INT64_MAX)
+                                 .integer("levels", &C::levels, 1, 16)
+                                 .integer("codes", &C::codes, 2, 65536)
+                                 .integer("hidden_dim", &C::hidden_dim, 1, 1 << 16)
+                                 .integer("latent_dim", &C::latent_dim, 1, 1 << 16)
+                                 .integer("steps", &C::steps, 0, 100000000)
+                                 .integer("batch_size", &C::batch_size, 1, 1 << 24)
+                                 .real("learning_rate", &C::learning_rate, 0.0, 10.0)
+                                 .real("commitment_beta", &C::commitment_beta, 0.0, 100.0)
+                                 .flag("kmeans_init", &C::kmeans_init)
+                                 .integer("warmup_steps", &C::warmup_steps, 0, 100000000)
+                                 .integer("kmeans_iters", &C::kmeans_iters, 0, 10000)
+                                 .integer("kmeans_sample", &C::kmeans_sample, 1, INT64_MAX)
+                                 .flag("ema", &C::ema)
+                                 .real("ema_decay", &C::ema_decay, 0.0, 0.99999)
+                                 .real("ema_epsilon", &C::ema_epsilon, 0.0, 1.0)
+                                 .real("diversity_weight", &C::diversity_weight, 0.0, 1e6)
+                                 .real("diversity_temperature", &C::diversity_temperature, 1e-6, 1e6)
+                                 .flag("dead_code_reset", &C::dead_code_reset)
+                                 .integer("dead_code_patience", &C::dead_code_patience, 1, INT64_MAX)
+                                 .real("contrastive_weight", &C::contrastive_weight, 0.0, 1e6)
+                                 .real("contrastive_temperature", &C::contrastive_temperature, 1e-6, 1e6)
+                                 .flag("random_last_level", &C::random_last_level)
+                                 .flag("dedup", &C::dedup);
+  return fields;
+}
+
+// The other [sid] knobs: checkpoint interval and the item embedder's (which has its own output file).
+const ConfigFields<SidConfig>& other_fields() {
+  using C = SidConfig;
+  static const auto fields = ConfigFields<C>()
+                                 .integer("checkpoint_every", &C::checkpoint_every, 0, INT64_MAX)
+                                 .integer("embed_dim", &C::embed_dim, 1, 1 << 16)
+                                 .integer("min_df", &C::min_df, 1, INT64_MAX)
+                                 .integer("max_terms", &C::max_terms, 1, INT64_MAX)
+                                 .integer("svd_oversample", &C::svd_oversample, 0, 4096)
+                                 .integer("svd_power_iters", &C::svd_power_iters, 0, 100)
+                                 .integer("collab_dim", &C::collab_dim, 0, 1 << 16)
+                                 .real("collab_weight", &C::collab_weight, 0.0, 1.0)
+                                 .integer("collab_window", &C::collab_window, 1, 1000);
+  return fields;
+}
+
+}  // namespace
+
 SidConfig SidConfig::from_config(const Config& config) {
   SidConfig c;
   ConfigSection s = config.section("sid");
-  c.method = s.get_string("method", c.method);
-  c.seed = static_cast<uint64_t>(s.get_int_in("seed", static_cast<int64_t>(c.seed), 0, INT64_MAX));
-  c.levels = s.get_int_in("levels", c.levels, 1, 16);
-  c.codes = s.get_int_in("codes", c.codes, 2, 65536);
-  c.hidden_dim = s.get_int_in("hidden_dim", c.hidden_dim, 1, 1 << 16);
-  c.latent_dim = s.get_int_in("latent_dim", c.latent_dim, 1, 1 << 16);
-  c.steps = s.get_int_in("steps", c.steps, 0, 100000000);
-  c.batch_size = s.get_int_in("batch_size", c.batch_size, 1, 1 << 24);
-  c.learning_rate = s.get_double_in("learning_rate", c.learning_rate, 0.0, 10.0);
-  c.commitment_beta = s.get_double_in("commitment_beta", c.commitment_beta, 0.0, 100.0);
-  c.kmeans_init = s.get_bool("kmeans_init", c.kmeans_init);
-  c.warmup_steps = s.get_int_in("warmup_steps", c.warmup_steps, 0, 100000000);
-  c.kmeans_iters = s.get_int_in("kmeans_iters", c.kmeans_iters, 0, 10000);
-  c.kmeans_sample = s.get_int_in("kmeans_sample", c.kmeans_sample, 1, INT64_MAX);
-  c.ema = s.get_bool("ema", c.ema);
-  c.ema_decay = s.get_double_in("ema_decay", c.ema_decay, 0.0, 0.99999);
-  c.ema_epsilon = s.get_double_in("ema_epsilon", c.ema_epsilon, 0.0, 1.0);
-  c.diversity_weight = s.get_double_in("diversity_weight", c.diversity_weight, 0.0, 1e6);
-  c.diversity_temperature = s.get_double_in("diversity_temperature", c.diversity_temperature, 1e-6, 1e6);
-  c.dead_code_reset = s.get_bool("dead_code_reset", c.dead_code_reset);
-  c.dead_code_patience = s.get_int_in("dead_code_patience", c.dead_code_patience, 1, INT64_MAX);
-  c.contrastive_weight = s.get_double_in("contrastive_weight", c.contrastive_weight, 0.0, 1e6);
-  c.contrastive_temperature = s.get_double_in("contrastive_temperature", c.contrastive_temperature, 1e-6, 1e6);
-  c.checkpoint_every = s.get_int_in("checkpoint_every", c.checkpoint_every, 0, INT64_MAX);
-  c.random_last_level = s.get_bool("random_last_level", c.random_last_level);
-  c.dedup = s.get_bool("dedup", c.dedup);
-  c.embed_dim = s.get_int_in("embed_dim", c.embed_dim, 1, 1 << 16);
-  c.min_df = s.get_int_in("min_df", c.min_df, 1, INT64_MAX);
-  c.max_terms = s.get_int_in("max_terms", c.max_terms, 1, INT64_MAX);
-  c.svd_oversample = s.get_int_in("svd_oversample", c.svd_oversample, 0, 4096);
-  c.svd_power_iters = s.get_int_in("svd_power_iters", c.svd_power_iters, 0, 100);
-  c.collab_dim = s.get_int_in("collab_dim", c.collab_dim, 0, 1 << 16);
-  c.collab_weight = s.get_double_in("collab_weight", c.collab_weight, 0.0, 1.0);
-  c.collab_window = s.get_int_in("collab_window", c.collab_window, 1, 1000);
+  quantizer_fields().read(s, c);
+  other_fields().read(s, c);
   s.finish();
   c.validate();
   return c;
@@ -59,33 +81,6 @@ void SidConfig::validate() const {
           "[sid] random_last_level needs levels >= 2 (the last level would be the whole SID)");
 }
 
-std::string SidConfig::to_json() const {
-  nlohmann::json j = {{"method", method},
-                      {"seed", seed},
-                      {"levels", levels},
-                      {"codes", codes},
-                      {"hidden_dim", hidden_dim},
-                      {"latent_dim", latent_dim},
-                      {"steps", steps},
-                      {"batch_size", batch_size},
-                      {"learning_rate", learning_rate},
-                      {"commitment_beta", commitment_beta},
-                      {"kmeans_init", kmeans_init},
-                      {"warmup_steps", warmup_steps},
-                      {"kmeans_iters", kmeans_iters},
-                      {"kmeans_sample", kmeans_sample},
-                      {"ema", ema},
-                      {"ema_decay", ema_decay},
-                      {"ema_epsilon", ema_epsilon},
-                      {"diversity_weight", diversity_weight},
-                      {"diversity_temperature", diversity_temperature},
-                      {"dead_code_reset", dead_code_reset},
-                      {"dead_code_patience", dead_code_patience},
-                      {"contrastive_weight", contrastive_weight},
-                      {"contrastive_temperature", contrastive_temperature},
-                      {"random_last_level", random_last_level},
-                      {"dedup", dedup}};
-  return j.dump();
-}
+std::string SidConfig::to_json() const { return quantizer_fields().to_json(*this).dump(); }
 
 }  // namespace gr2::sid

@@ -179,4 +179,18 @@ std::string sid_to_tokens(const int32_t* sid, int64_t levels) {
   return out + "<|sid_end|>";
 }
 
+void require_unique_sids(const SidTable& table, const std::string& source) {
+  std::unordered_map<std::string, int64_t> first;
+  first.reserve(static_cast<size_t>(table.size()));
+  for (int64_t i = 0; i < table.size(); ++i) {
+    const std::string key = sid_to_tokens(table.sid(i), table.levels);
+    const auto [it, inserted] = first.emplace(key, i);
+    if (!inserted)
+      throw Error(source + ": items '" + table.ids[static_cast<size_t>(it->second)] + "' and '" +
+                  table.ids[static_cast<size_t>(i)] + "' share the SID " + key +
+                  "; a re-ranker tells candidates apart by SID, so every item needs its own (export the table "
+                  "with sid.dedup = true)");
+  }
+}
+
 }  // namespace gr2::sid

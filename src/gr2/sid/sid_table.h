@@ -44,6 +44,12 @@ void spread_last_level(SidTable& table, uint64_t seed);
 // items moved.
 int64_t deduplicate(SidTable& table);
 
+// Throws Error "<source>: items 'A' and 'B' share the SID <...>" when two items of the table have
+// the same full SID. Every command that shows items to a re-ranker by SID (traces, SFT, RL,
+// evaluation of LM policies) calls it when it loads the table, before any work: with a shared SID
+// the model cannot tell the two candidates apart, and answers that name it are ambiguous.
+void require_unique_sids(const SidTable& table, const std::string& source);
+
 // Writes sids.jsonl atomically, one {"item_id", "sid"} per item in table order.
 void write_sids_jsonl(const SidTable& table, const std::string& path);
 // Reads sids.jsonl; `codes` > 0 checks every code is in [0, codes). Throws Error "file:line: ..."

@@ -117,6 +117,7 @@ Json run_sft(const SftConfig& config, const SftOptions& options) {
   const std::string sids_path = lm::CheckpointDir{options.init_dir}.sids();
   if (!file_exists(sids_path)) throw Error(options.init_dir + ": no sids.jsonl (expected a mid-trained re-ranker checkpoint)");
   const sid::SidTable sids = sid::read_sids_jsonl(sids_path);
+  sid::require_unique_sids(sids, sids_path);
   const lm::Vocabulary vocab = lm::Vocabulary::load(options.init_dir);
   prompt::PromptOptions popt;
   popt.think = config.think;

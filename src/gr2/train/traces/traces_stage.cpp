@@ -19,6 +19,7 @@ TraceRunResult run_traces_stage(const TracesConfig& config, const TracesStageOpt
   const DataDir dir{options.data_dir};
   const Catalog catalog = Catalog::read_jsonl(dir.catalog());
   const sid::SidTable sids = sid::read_sids_jsonl(options.sids_path);
+  sid::require_unique_sids(sids, options.sids_path);
   const std::vector<Slate> slates = read_slates(dir.slates(SplitPart::Train), &catalog);
   std::vector<Event> train_events;
   if (teacher_needs_train_events(config.teacher)) train_events = read_events(dir.train_events(), &catalog);
