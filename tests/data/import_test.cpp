@@ -180,6 +180,45 @@ TEST(ImportMovieLens, OrdersByTimestampWithFileOrderAsTieBreak) {
             "Toy Story (1995). Genres: Animation, Children's, Comedy.");
 }
 
+TEST(ImportText, BytesThatAreNotUtf8AreAnErrorNamingLineAndColumn) {
+  TempDir dir;
+  // cp1252's right single quote and Latin-1's e-acute, as in real Amazon and MovieLens files.
+  std::string items = kItemsTsv;
+  items.replace(items.find("Face Cream"), 10, "L\x92Or\xe9" "al");
+  expect_error([&] { load_amazon_fixture(dir, items, kSequences); },
+               "items.tsv:6:9: invalid UTF-8 (byte 0x92); source files must be UTF-8");
+  std::string movies = kItemFile;
+  movies.replace(movies.find("Heat"), 4, "Mis\xe9rables, Les");
+  expect_error([&] { importer::load_movielens({dir.write("ml.inter", kInterFile), dir.write("ml.item", movies)}); },
+               "ml.item:5:7: invalid UTF-8 (byte 0xE9)");
+  // Valid multi-byte UTF-8 passes unchanged.
+  items = kItemsTsv;
+  items.replace(items.find("Face Cream"), 10, "L\xe2\x80\x99Or\xc3\xa9" "al");
+  const ImportedDataset data = load_amazon_fixture(dir, items, kSequences);
+  EXPECT_EQ(data.catalog.at(*data.catalog.find("5")).title, "L\xe2\x80\x99Or\xc3\xa9" "al");
+}
+
+TEST(ImportMovieLens, ReadsTheGenreColumnOfEveryRecBoleLayoutAndSaysWhenThereIsNone) {
+  TempDir dir;
+  const std::string inter = dir.write("ml.inter", kInterFile);
+  // RecBole's ML-1M / ML-20M files call the genre list `genre`, ML-100K's `class`.
+  std::string ml1m = kItemFile;
+  ml1m.replace(ml1m.find("class:token_seq"), std::string("class:token_seq").size(), "genre:token_seq");
+  ImportedDataset data = importer::load_movielens({inter, dir.write("ml1m.item", ml1m)});
+  EXPECT_EQ(data.catalog.at(*data.catalog.find("10")).category,
+            (std::vector<std::string>{"Animation", "Children's", "Comedy"}));
+  EXPECT_EQ(data.notes["genre_column"], "genre");
+  EXPECT_EQ(data.notes["items_without_genre"], 0);
+  // No genre column at all: said in data.json (and on stderr), and counted, never silently empty.
+  const std::string no_genre =
+      "item_id:token\tmovie_title:token_seq\trelease_year:token\n"
+      "10\tToy Story\t1995\n20\tGoldenEye\t1995\n30\tX\t1990\n40\tHeat\t1995\n";
+  data = importer::load_movielens({inter, dir.write("bare.item", no_genre)});
+  EXPECT_TRUE(data.notes["genre_column"].is_null());
+  EXPECT_EQ(data.notes["items_without_genre"], 4);
+  EXPECT_TRUE(data.catalog.at(*data.catalog.find("10")).category.empty());
+}
+
 TEST(ImportMovieLens, MalformedInputNamesFileLineAndField) {
   TempDir dir;
   const std::string item = dir.write("ml.item", kItemFile);

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include <torch/torch.h>
 
@@ -97,6 +98,31 @@ TEST_F(SftWorld, DirectAnswerCheckpointRendersItemsAsSidsOnlyWhenAsked) {
   train(config("think = false\n"), "direct_category");
   auto with_category = LmReranker::load(tmp_->path("direct_category"), world_->catalog, torch::kCPU);
   EXPECT_NE(with_category->renderer().render_prompt(request).find(" | "), std::string::npos);
+}
+
+TEST_F(SftWorld, ShuffledCopiesAddExamplesOfTheSameRankingInAnotherCandidateOrder) {
+  const Json base = train(config("think = false\nshow_category = false\n"), "plain");
+  const Json shuffled = train(config("think = false\nshow_category = false\nshuffled_copies = 2\n"), "shuffled");
+  const int64_t n = base.at("task").at("train_examples").get<int64_t>();
+  EXPECT_EQ(n, 24);
+  EXPECT_EQ(shuffled.at("task").at("train_examples").get<int64_t>(), 3 * n);
+  EXPECT_TRUE(std::isfinite(shuffled.at("last_loss").get<double>()));
+}
+
+TEST_F(SftWorld, ShuffledCandidatesKeepTheRankingOfTheSameItems) {
+  const RankRequest request = make_request(world_->with_positive(1).front());
+  std::vector<int> order(request.candidates.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>((i * 3 + 1) % order.size());
+  const auto [shown, mapped] = shuffle_candidates(request, order, 77);
+  ASSERT_EQ(mapped.size(), order.size());
+  bool moved = false;
+  for (size_t r = 0; r < order.size(); ++r) {
+    EXPECT_EQ(shown.candidates[static_cast<size_t>(mapped[r])].item_id,
+              request.candidates[static_cast<size_t>(order[r])].item_id);
+    moved = moved || shown.candidates[r].item_id != request.candidates[r].item_id;
+  }
+  EXPECT_TRUE(moved);
+  EXPECT_EQ(shuffle_candidates(request, order, 77).second, mapped);  // deterministic
 }
 
 TEST_F(SftWorld, RejectsKeysTheStageDoesNotRead) {

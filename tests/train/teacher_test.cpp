@@ -544,6 +544,33 @@ TEST(TeacherHttp, BadRepliesAreRecordedFailedAttempts) {
   EXPECT_TRUE(lax_teacher.teach(asks[6]).valid);
 }
 
+TEST(TeacherHttp, TruncatedAndReasoningOnlyRepliesSayWhy) {
+  HttpFixture fx;
+  FakeChatServer server([&](const Json& body, int) {
+    const std::string user = body["messages"][1]["content"];
+    const std::string id = fx.by_user.at(user).request_id;
+    Json message{{"role", "assistant"}, {"content", nullptr}, {"reasoning_content", "The user likes coffee, so"}};
+    std::string finish = "length";  // h0: reasoning cut off at max_tokens, no content at all
+    if (id == "h1") {               // h1: the whole answer in the reasoning field, content empty
+      message["content"] = "";
+      message["reasoning_content"] = fx.heuristic_content(body);
+      finish = "stop";
+    }
+    return std::make_pair(200, Json{{"choices", Json::array({Json{{"index", 0}, {"message", message},
+                                                                  {"finish_reason", finish}}})}}
+                                   .dump());
+  });
+  HttpTeacher teacher(fx.renderer, fx.options(server.base_url()));
+  const std::vector<TeacherTrace> t = teacher.teach_batch({{&fx.requests[0], -1, 0}, {&fx.requests[1], -1, 0}});
+  EXPECT_EQ(t[0].failure, "truncated");
+  EXPECT_NE(t[0].message.find("cut off at http_max_tokens"), std::string::npos) << t[0].message;
+  EXPECT_EQ(t[0].info["finish_reason"], "length");
+  EXPECT_NE(t[0].info["reply"].get<std::string>().find("The user likes coffee"), std::string::npos);
+  EXPECT_FALSE(t[1].valid);
+  EXPECT_NE(t[1].message.find("content is empty and all of it is in the reasoning field"), std::string::npos)
+      << t[1].message;
+}
+
 TEST(TeacherHttp, TimeoutsAndUnreachableServersFailTheAttempt) {
   HttpFixture fx;
   FakeChatServer server([&](const Json& body, int) {

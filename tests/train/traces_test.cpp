@@ -273,9 +273,11 @@ TEST(TracesFile, RecordsRoundTripAndDamageIsReported) {
   r.reasoning = "1. History: none.\n2. x\n3. Choice: y.";
   r.top1_label = 2;
   r.attempt_log = {{0, false, -1, 0, "unparseable", "no </think>"}, {1, true, 2, 2, "", ""}};
+  r.attempt_log[0].info = Json{{"reply", "I pick c"}, {"finish_reason", "stop"}};  // a failed attempt's reply
   r.info = Json{{"tries", 1}};
   const TraceRecord back = TraceRecord::from_json(r.to_json(), "here");
   EXPECT_EQ(back.to_json(), r.to_json());
+  EXPECT_EQ(back.attempt_log[0].info["reply"], "I pick c");
   EXPECT_EQ(back.seed, r.seed);
   expect_error([&] { Json j = r.to_json(); j["mode"] = "both"; TraceRecord::from_json(j, "f:3"); }, "f:3: field 'mode'");
   expect_error([&] { Json j = r.to_json(); j["extra"] = 1; TraceRecord::from_json(j, "f:3"); }, "extra");

@@ -15,6 +15,7 @@
 #include "gr2/core/hash.h"
 #include "gr2/core/file_io.h"
 #include "gr2/core/jsonl.h"
+#include "gr2/core/utf8.h"
 #include "gr2/lm/sentencepiece_shim.h"
 
 namespace gr2::lm {
@@ -29,30 +30,6 @@ constexpr unsigned kTrainingSeed = 42;
 constexpr std::string_view kSpaceMarker = "\xE2\x96\x81";
 // What the unused <unk> id decodes to (U+2047, SentencePiece's choice).
 constexpr std::string_view kUnknownSurface = "\xE2\x81\x87";
-
-// Length of the valid UTF-8 sequence starting at s[i] (RFC 3629: no overlongs, no surrogates,
-// at most U+10FFFF), or 0 when the bytes there are not one.
-size_t utf8_length(std::string_view s, size_t i) {
-  const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char c = byte(i);
-  const size_t left = s.size() - i;
-  const auto cont = [&](size_t k) { return (byte(i + k) & 0xC0) == 0x80; };
-  if (c < 0x80) return 1;
-  if (c >= 0xC2 && c <= 0xDF) return left >= 2 && cont(1) ? 2 : 0;
-  if (c >= 0xE0 && c <= 0xEF) {
-    if (left < 3 || !cont(1) || !cont(2)) return 0;
-    if (c == 0xE0 && byte(i + 1) < 0xA0) return 0;   // overlong
-    if (c == 0xED && byte(i + 1) >= 0xA0) return 0;  // surrogate
-    return 3;
-  }
-  if (c >= 0xF0 && c <= 0xF4) {
-    if (left < 4 || !cont(1) || !cont(2) || !cont(3)) return 0;
-    if (c == 0xF0 && byte(i + 1) < 0x90) return 0;   // overlong
-    if (c == 0xF4 && byte(i + 1) >= 0x90) return 0;  // > U+10FFFF
-    return 4;
-  }
-  return 0;
-}
 
 // Training sentences from documents: one per non-blank line, lines longer than `max_bytes` cut at
 // the last space before the limit (else at a character boundary).

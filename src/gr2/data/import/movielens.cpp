@@ -5,6 +5,7 @@
 #include <cmath>
 #include <unordered_map>
 
+#include "gr2/core/log.h"
 #include "gr2/data/import/recbole_header.h"
 #include "gr2/data/import/text_lines.h"
 
@@ -34,13 +35,25 @@ std::string require_token(LineReader& reader, const std::vector<std::string_view
   return value;
 }
 
-void load_items(const std::string& path, ImportedDataset& data, int64_t& items_without_year) {
+// What load_items saw besides the catalog.
+struct ItemStats {
+  int64_t without_year = 0;
+  int64_t without_genre = 0;
+  std::string genre_column;  // "class" (RecBole's ML-100K), "genre" (its ML-1M / ML-20M), "" = none
+};
+
+void load_items(const std::string& path, ImportedDataset& data, ItemStats& stats) {
   LineReader reader(path);
   const RecBoleHeader header = RecBoleHeader::read(reader);
   const int c_id = header.require("item_id");
   const int c_title = header.require("movie_title");
   const int c_year = header.find("release_year");
-  const int c_genres = header.find("class");
+  // RecBole's converters name the genre list `class` (ML-100K) or `genre` (ML-1M, ML-20M).
+  int c_genres = header.find("class");
+  stats.genre_column = c_genres >= 0 ? "class" : "";
+  if (c_genres < 0 && (c_genres = header.find("genre")) >= 0) stats.genre_column = "genre";
+  if (c_genres < 0)
+    log_warning(path + ": no genre column ('class' or 'genre'); the items get no category");
   std::string line;
   while (reader.next(line)) {
     if (is_blank(line)) continue;
@@ -57,10 +70,11 @@ void load_items(const std::string& path, ImportedDataset& data, int64_t& items_w
       extra["year"] = *year_number;
     } else {
       item.title = title;  // missing or not a year (ML-100K has "unkonwn" and "V")
-      ++items_without_year;
+      ++stats.without_year;
     }
     const std::string genres = field_at(fields, c_genres);
     for (std::string_view genre : split_whitespace(genres)) item.category.emplace_back(genre);
+    if (item.category.empty()) ++stats.without_genre;
     data.catalog.add(std::move(item), reader.where());  // throws on a duplicate item_id
     data.item_extra.push_back(std::move(extra));
   }
@@ -144,9 +158,9 @@ ImportedDataset load_movielens(const MovieLensSources& src) {
   ImportedDataset data;
   data.generator = "gr2 data import movielens";
   data.action = "rating";
+  ItemStats items;
+  load_items(src.item_path, data, items);
   data.category_label = "Genres";
-  int64_t items_without_year = 0;
-  load_items(src.item_path, data, items_without_year);
   load_ratings(src.inter_path, src.item_path, data);
   data.source = {{"format", "MovieLens as RecBole atomic files"},
                  {"inter", describe_source_file(src.inter_path)},
@@ -156,8 +170,10 @@ ImportedDataset load_movielens(const MovieLensSources& src) {
       {"order", "users by numeric user_id (first appearance if an id is not an integer); each user's ratings "
                 "by timestamp, ties kept in .inter file order (stable sort)"},
       {"catalog", "title = movie_title + ' (year)' when release_year is a number; category = genres (a list, "
-                  "not a hierarchy); \"year\" kept"},
-      {"items_without_year", items_without_year},
+                  "not a hierarchy) from the column '" + items.genre_column + "'; \"year\" kept"},
+      {"genre_column", items.genre_column.empty() ? Json(nullptr) : Json(items.genre_column)},
+      {"items_without_year", items.without_year},
+      {"items_without_genre", items.without_genre},
       {"interactions", "every rating (1-5) is one interaction, action 'rating', value kept as \"rating\""}};
   return data;
 }

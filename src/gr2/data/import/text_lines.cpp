@@ -3,8 +3,11 @@
 
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <limits>
+
+#include "gr2/core/utf8.h"
 
 namespace gr2::importer {
 
@@ -20,6 +23,13 @@ bool LineReader::next(std::string& line) {
   ++line_;
   if (!line.empty() && line.back() == '\r') line.pop_back();
   if (line_ == 1 && line.compare(0, 3, "\xEF\xBB\xBF") == 0) line.erase(0, 3);
+  if (const auto bad = first_invalid_utf8(line)) {
+    char byte[8];
+    std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned>(static_cast<unsigned char>(line[*bad])));
+    throw Error(where() + ":" + std::to_string(*bad + 1) + ": invalid UTF-8 (byte " + byte +
+                "); source files must be UTF-8: convert this one first, e.g. iconv -f latin1 -t utf-8 (Latin-1) "
+                "or iconv -f cp1252 -t utf-8 (Windows)");
+  }
   return true;
 }
 

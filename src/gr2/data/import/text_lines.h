@@ -14,13 +14,15 @@
 namespace gr2::importer {
 
 // Reads a text file one line at a time. Strips a trailing '\r' (CRLF files) and a UTF-8 byte-order
-// mark at the start of the file. Line numbers are 1-based.
+// mark at the start of the file. Line numbers are 1-based. Every line must be valid UTF-8.
 class LineReader {
  public:
   // Opens `path`; throws Error naming the path when it cannot be read.
   explicit LineReader(std::string path);
 
-  // Reads the next line into `line` (without the line end). Returns false at end of file.
+  // Reads the next line into `line` (without the line end). Returns false at end of file. Throws
+  // Error "path:line:column: invalid UTF-8 (byte 0xE9) ..." for a line that is not UTF-8 (a
+  // Latin-1 or cp1252 file), so that no importer writes a changed or unreadable text.
   bool next(std::string& line);
 
   // "path:line" of the line last returned by next().

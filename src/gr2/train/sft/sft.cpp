@@ -4,6 +4,8 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <numeric>
+#include <utility>
 #include <iostream>
 #include <unordered_map>
 
@@ -81,7 +83,8 @@ const ConfigFields<SftConfig>& sft_fields() {
                                  .integer("max_history", &C::max_history, 0, 10000)
                                  .integer("title_chars", &C::title_chars, 0, 10000)
                                  .flag("show_category", &C::show_category)
-                                 .real("valid_share", &C::valid_share, 0.0, 0.5);
+                                 .real("valid_share", &C::valid_share, 0.0, 0.5)
+                                 .integer("shuffled_copies", &C::shuffled_copies, 0, 100);
   return fields;
 }
 
@@ -111,6 +114,87 @@ Json SftConfig::to_json() const {
   return j;
 }
 
+namespace {
+
+// The accepted traces as training examples (and what was seen on the way).
+struct TraceExamples {
+  std::vector<LmExample> train, valid;
+  int64_t traces = 0, accepted = 0, longest = 0, truncated = 0, longest_reasoning = 0;
+};
+
+TraceExamples read_trace_examples(const SftConfig& config, const SftOptions& options, const DataDir& data,
+                                  const Catalog& catalog, const prompt::PromptRenderer& renderer,
+                                  const lm::Vocabulary& vocab) {
+  std::unordered_map<std::string, Slate> slates;
+  for (auto& s : read_slates(data.slates(SplitPart::Train), &catalog)) slates.emplace(s.request_id, std::move(s));
+  TraceExamples out;
+  auto example = [&](const RankRequest& request, const std::vector<int>& order, const std::string& reasoning) {
+    const prompt::RenderedExample ex = renderer.render_example(request, order, reasoning);
+    LmExample e;
+    e.add(vocab.encode(ex.prompt), 0.0f);
+    if (!ex.reasoning_part.empty()) {
+      const std::vector<int64_t> part = vocab.encode(ex.reasoning_part);  // reasoning, "\n</think>\n"
+      const auto close = std::find(part.begin(), part.end(), vocab.think_end_id());
+      out.longest_reasoning = std::max<int64_t>(out.longest_reasoning, close - part.begin());
+      e.add(part, static_cast<float>(config.reasoning_weight));
+    }
+    e.add(vocab.encode(ex.answer_part), static_cast<float>(config.answer_weight));
+    out.longest = std::max(out.longest, e.size());
+    out.truncated += e.size() > config.train.seq_len + 1;
+    return e;
+  };
+  JsonlReader reader(options.traces_path);
+  Json record;
+  while (reader.next(record)) {
+    ++out.traces;
+    const std::string where = reader.where();
+    if (!record.value("accepted", true)) continue;
+    const std::string id = record.at("request_id").get<std::string>();
+    auto it = slates.find(id);
+    if (it == slates.end()) throw Error(where + ": request_id '" + id + "' is not in " + data.slates(SplitPart::Train));
+    const RankRequest request = make_request(it->second);
+    const std::vector<int> order = record.at("order").get<std::vector<int>>();
+    const std::string reasoning = config.think ? record.value("reasoning", std::string()) : std::string();
+    ++out.accepted;
+    const bool held_out = (derive_seed(config.train.seed, id) % 10000) < static_cast<uint64_t>(config.valid_share * 10000);
+    std::vector<LmExample>& split = held_out ? out.valid : out.train;
+    split.push_back(example(request, order, reasoning));
+    for (int64_t k = 1; k <= config.shuffled_copies; ++k) {
+      const auto [request_k, order_k] = shuffle_candidates(request, order, derive_seed(config.train.seed, id + "/shuffle/" + std::to_string(k)));
+      split.push_back(example(request_k, order_k, reasoning));
+    }
+  }
+  if (out.train.empty()) throw Error(options.traces_path + ": no accepted traces to train on");
+  if (out.truncated > 0)
+    log_warning(strprintf("gr2 sft: %lld of %lld examples are longer than [sft] seq_len + 1 = %lld tokens (the longest "
+                          "has %lld); they keep their last tokens, so their prompts lose the start (system line, then "
+                          "history): raise seq_len to %lld or shorten the prompt (max_history, title_chars)",
+                          static_cast<long long>(out.truncated),
+                          static_cast<long long>(out.train.size() + out.valid.size()),
+                          static_cast<long long>(config.train.seq_len + 1), static_cast<long long>(out.longest),
+                          static_cast<long long>(out.longest - 1)));
+  return out;
+}
+
+}  // namespace
+
+std::pair<RankRequest, std::vector<int>> shuffle_candidates(const RankRequest& request, const std::vector<int>& order, uint64_t seed) {
+  Rng rng(seed);
+  std::vector<int> perm(request.candidates.size());  // perm[new position] = original index
+  std::iota(perm.begin(), perm.end(), 0);
+  rng.shuffle(perm);
+  std::vector<int> position(perm.size());
+  RankRequest out = request;
+  for (size_t p = 0; p < perm.size(); ++p) {
+    out.candidates[p] = request.candidates[static_cast<size_t>(perm[p])];
+    position[static_cast<size_t>(perm[p])] = static_cast<int>(p);
+  }
+  std::vector<int> mapped;
+  for (int i : order) mapped.push_back(position[static_cast<size_t>(i)]);
+  return {std::move(out), std::move(mapped)};
+}
+
+
 Json run_sft(const SftConfig& config, const SftOptions& options) {
   const DataDir data{options.data_dir};
   const Catalog catalog = Catalog::read_jsonl(data.catalog());
@@ -125,57 +209,16 @@ Json run_sft(const SftConfig& config, const SftOptions& options) {
   popt.title_chars = config.title_chars;
   popt.show_category = config.show_category;
   const prompt::PromptRenderer renderer(catalog, sids, popt);
-
-  std::unordered_map<std::string, Slate> slates;
-  for (auto& s : read_slates(data.slates(SplitPart::Train), &catalog)) slates.emplace(s.request_id, std::move(s));
-
-  std::vector<LmExample> train, valid;
-  int64_t traces = 0, accepted = 0, longest = 0, truncated = 0, longest_reasoning = 0;
-  JsonlReader reader(options.traces_path);
-  Json record;
-  while (reader.next(record)) {
-    ++traces;
-    const std::string where = reader.where();
-    if (!record.value("accepted", true)) continue;
-    const std::string id = record.at("request_id").get<std::string>();
-    auto it = slates.find(id);
-    if (it == slates.end()) throw Error(where + ": request_id '" + id + "' is not in " + data.slates(SplitPart::Train));
-    const RankRequest request = make_request(it->second);
-    const std::vector<int> order = record.at("order").get<std::vector<int>>();
-    const std::string reasoning = config.think ? record.value("reasoning", std::string()) : std::string();
-    const prompt::RenderedExample ex = renderer.render_example(request, order, reasoning);
-    LmExample e;
-    e.add(vocab.encode(ex.prompt), 0.0f);
-    if (!ex.reasoning_part.empty()) {
-      const std::vector<int64_t> part = vocab.encode(ex.reasoning_part);  // reasoning, "\n</think>\n"
-      const auto close = std::find(part.begin(), part.end(), vocab.think_end_id());
-      longest_reasoning = std::max<int64_t>(longest_reasoning, close - part.begin());
-      e.add(part, static_cast<float>(config.reasoning_weight));
-    }
-    e.add(vocab.encode(ex.answer_part), static_cast<float>(config.answer_weight));
-    longest = std::max(longest, e.size());
-    truncated += e.size() > config.train.seq_len + 1;
-    ++accepted;
-    const bool held_out = (derive_seed(config.train.seed, id) % 10000) < static_cast<uint64_t>(config.valid_share * 10000);
-    (held_out ? valid : train).push_back(std::move(e));
-  }
-  if (train.empty()) throw Error(options.traces_path + ": no accepted traces to train on");
-  if (truncated > 0)
-    log_warning(strprintf("gr2 sft: %lld of %lld examples are longer than [sft] seq_len + 1 = %lld tokens (the longest "
-                          "has %lld); they keep their last tokens, so their prompts lose the start (system line, then "
-                          "history): raise seq_len to %lld or shorten the prompt (max_history, title_chars)",
-                          static_cast<long long>(truncated), static_cast<long long>(accepted),
-                          static_cast<long long>(config.train.seq_len + 1), static_cast<long long>(longest),
-                          static_cast<long long>(longest - 1)));
+  TraceExamples ex = read_trace_examples(config, options, data, catalog, renderer, vocab);
 
   const auto device = resolve_device(options.device);
   auto model = lm::load_model(options.init_dir, device);
   model->train();
-  const Json description{{"stage", "sft"},          {"traces", options.traces_path}, {"traces_read", traces},
-                         {"accepted", accepted},    {"train_examples", train.size()}, {"valid_examples", valid.size()},
-                         {"longest_tokens", longest}, {"truncated_examples", truncated},
-                         {"longest_reasoning_tokens", longest_reasoning}, {"config", config.to_json()}};
-  SftTask task(std::move(train), std::move(valid), config.train.batch_size, config.train.seq_len, vocab.pad_id(),
+  const Json description{{"stage", "sft"},          {"traces", options.traces_path}, {"traces_read", ex.traces},
+                         {"accepted", ex.accepted}, {"train_examples", ex.train.size()}, {"valid_examples", ex.valid.size()},
+                         {"longest_tokens", ex.longest}, {"truncated_examples", ex.truncated},
+                         {"longest_reasoning_tokens", ex.longest_reasoning}, {"config", config.to_json()}};
+  SftTask task(std::move(ex.train), std::move(ex.valid), config.train.batch_size, config.train.seq_len, vocab.pad_id(),
                config.train.seed, description);
   make_directories(options.out_dir);
   Trainer trainer(model, task, stage_trainer_options(config.train, options.out_dir, device, "sft", options.resume));
@@ -188,7 +231,7 @@ Json run_sft(const SftConfig& config, const SftOptions& options) {
                 {"show_category", config.show_category}, {"constrained", true}};
   // The think cap that fits every trained rationale (the answer copies its "Choice:" line, which a
   // shorter cap would cut), with a margin of 1/8 for the student's own wording.
-  if (config.think) reranker["max_think_tokens"] = std::max<int64_t>(16, longest_reasoning + longest_reasoning / 8);
+  if (config.think) reranker["max_think_tokens"] = std::max<int64_t>(16, ex.longest_reasoning + ex.longest_reasoning / 8);
   finish_reranker_checkpoint(options.init_dir, options.out_dir, reranker, result);
   return result;
 }

@@ -7,8 +7,11 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "gr2/core/jsonl.h"
+#include "gr2/data/rank_request.h"
 #include "gr2/train/train_config.h"
 
 namespace gr2 {
@@ -26,6 +29,9 @@ struct SftConfig {
   int title_chars = 40;           // prompt: title length cap
   bool show_category = true;      // prompt: " | {leaf category}" after each item
   double valid_share = 0.05;      // traces held out for the validation loss (by request id hash)
+  int64_t shuffled_copies = 0;    // extra examples per trace with the candidates shown in a seeded
+                                  // random order (the same ranking of the same items): more distinct
+                                  // supervision per slate, and less reliance on the incoming position
 
   // The [sft] section (absent keys keep the defaults above). Throws Error naming key and line.
   static SftConfig from_config(const Config& config);
@@ -40,6 +46,12 @@ struct SftOptions {
   std::string device = "auto";
   bool resume = false;
 };
+
+// `request` with its candidates in a seeded random order, and `order` (indices into the original
+// candidates, best first) mapped to indices into the permuted list: the same ranking of the same
+// items, presented differently ([sft] shuffled_copies). Deterministic in `seed`.
+std::pair<RankRequest, std::vector<int>> shuffle_candidates(const RankRequest& request, const std::vector<int>& order,
+                                                            uint64_t seed);
 
 // Trains and writes out_dir. Returns the training summary (+ example counts) as JSON.
 Json run_sft(const SftConfig& config, const SftOptions& options);

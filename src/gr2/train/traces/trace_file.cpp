@@ -18,6 +18,7 @@ Json TraceRecord::to_json() const {
     Json j{{"attempt", a.attempt}, {"valid", a.valid}, {"top1", a.top1}, {"top1_label", a.top1_label}};
     if (!a.failure.empty()) j["failure"] = a.failure;
     if (!a.message.empty()) j["message"] = a.message;
+    if (!a.info.empty()) j["info"] = a.info;
     log.push_back(j);
   }
   return Json{{"request_id", request_id}, {"teacher", teacher},     {"mode", mode},
@@ -62,6 +63,7 @@ TraceRecord TraceRecord::from_json(const Json& j, const std::string& where) {
       t.top1_label = static_cast<int>(af.optional_int64("top1_label", 0));
       t.failure = af.optional_string("failure");
       t.message = af.optional_string("message");
+      if (a.contains("info")) t.info = a["info"];
       r.attempt_log.push_back(t);
     }
   }

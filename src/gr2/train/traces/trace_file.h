@@ -20,6 +20,8 @@ struct TraceAttempt {
   int top1_label = 0;     // its label (0 when invalid)
   std::string failure;    // "" when valid
   std::string message;    // what went wrong (first 300 bytes; "" when valid)
+  Json info = Json::object();  // invalid attempts: the teacher's provenance (HTTP: the reply text,
+                               // finish_reason, status, tries); empty for valid ones
 
   // True for failures of the transport, not of the teacher's answer: "timeout", "connection",
   // "http_status" (the teacher never answered).

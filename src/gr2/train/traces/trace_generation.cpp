@@ -24,6 +24,7 @@ bool fold_attempt(TraceRecord& record, const Slate& slate, const teachers::Teach
   } else {
     a.failure = trace.failure.empty() ? (trace.valid ? "not_a_permutation" : "unknown") : trace.failure;
     a.message = trace.message.substr(0, 300);
+    a.info = trace.info;
   }
   record.attempt_log.push_back(a);
   record.attempts = request.attempt + 1;

@@ -204,6 +204,7 @@ TeacherTrace HttpTeacher::post(const TeachRequest& t, const std::string& body) c
     trace.failure = prompt::failure_name(parsed.failure);
     trace.message = parsed.message;
     trace.info["reply"] = assistant.substr(0, kFailedReplyKeptBytes);
+    explain_unparsed_reply(trace, content, reasoning);
     return trace;
   }
   if (options_.check_citations && !check_citations(parsed.reasoning, *t.request, *renderer_, trace)) {
@@ -214,6 +215,21 @@ TeacherTrace HttpTeacher::post(const TeachRequest& t, const std::string& body) c
   trace.order = parsed.order;
   trace.reasoning = parsed.reasoning;
   return trace;
+}
+
+void HttpTeacher::explain_unparsed_reply(TeacherTrace& trace, const std::string& content,
+                                         const std::string& reasoning) const {
+  if (trace.info.value("finish_reason", "") == "length") {
+    trace.failure = "truncated";
+    trace.message = "the reply was cut off at http_max_tokens = " + std::to_string(options_.max_tokens) +
+                    " (finish_reason \"length\") before the answer was complete; raise http_max_tokens (" +
+                    trace.message + ")";
+  }
+  const auto blank = [](const std::string& s) { return s.find_first_not_of(" \t\r\n") == std::string::npos; };
+  if (trace.failure != "truncated" && blank(content) && !blank(reasoning)) {
+    trace.message = "the reply's content is empty and all of it is in the reasoning field (reasoning_content / "
+                    "reasoning): the server's reasoning parser kept the answer there (" + trace.message + ")";
+  }
 }
 
 TeacherTrace HttpTeacher::teach(const TeachRequest& t) {

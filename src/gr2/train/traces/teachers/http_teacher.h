@@ -74,6 +74,9 @@ class HttpTeacher : public Teacher {
 
  private:
   TeacherTrace post(const TeachRequest& request, const std::string& body) const;
+  // Names the cause of an unparseable 200 reply when it is known: finish_reason "length" becomes
+  // the failure "truncated"; an empty content with the text in a reasoning field is said so.
+  void explain_unparsed_reply(TeacherTrace& trace, const std::string& content, const std::string& reasoning) const;
 
   const prompt::PromptRenderer* renderer_;
   HttpTeacherOptions options_;
