@@ -178,6 +178,14 @@ TEST(Qwen3Model, TiedConfigWithADifferentStoredHeadLoadsUntied) {
   EXPECT_TRUE(load_model(dir.path("t"), torch::kCPU)->config().tie_word_embeddings);
 }
 
+TEST(Qwen3Model, OneCheckThatAModelHasARowForEveryToken) {
+  const ModelConfig c = tiny_config();  // 97 rows
+  EXPECT_NO_THROW(c.require_rows_for(97, "m", true));
+  EXPECT_NO_THROW(c.require_rows_for(90, "m"));  // padding rows, as Qwen3 checkpoints have
+  expect_error([&] { c.require_rows_for(90, "m", true); }, "m: the model has 97 embedding rows, its vocabulary 90 tokens");
+  expect_error([&] { c.require_rows_for(100, "m"); }, "a row for every token is needed");
+}
+
 TEST(Qwen3Model, KvCacheDecodingMatchesFullForward) {
   auto m = tiny_model();
   torch::NoGradGuard g;

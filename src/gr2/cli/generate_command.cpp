@@ -69,9 +69,7 @@ void add_generate_command(CLI::App& app) {
     const torch::Device device = resolve_device(a->device);
     const lm::Vocabulary vocab = lm::Vocabulary::load(a->model);
     auto model = lm::load_model(a->model, device, a->dtype == "bfloat16" ? torch::kBFloat16 : torch::kFloat);
-    require(model->config().vocab_size >= vocab.size(),
-            "gr2 generate: the model has " + std::to_string(model->config().vocab_size) + " embedding rows, the vocabulary " +
-                std::to_string(vocab.size()) + " ids");
+    model->config().require_rows_for(vocab.size(), a->model);
     const std::vector<int64_t> prompt = vocab.encode(a->prompt_file.empty() ? a->prompt : read_file(a->prompt_file));
     require(!prompt.empty(), "gr2 generate: the prompt is empty");
     Stopwatch watch;

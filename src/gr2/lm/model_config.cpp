@@ -48,6 +48,14 @@ void refuse_unimplemented_settings(const Json& json, const std::string& where) {
 
 }  // namespace
 
+void ModelConfig::require_rows_for(int64_t vocabulary_tokens, const std::string& where, bool exact) const {
+  if (vocab_size == vocabulary_tokens || (!exact && vocab_size > vocabulary_tokens)) return;
+  throw Error(where + ": the model has " + std::to_string(vocab_size) + " embedding rows, its vocabulary " +
+              std::to_string(vocabulary_tokens) + " tokens" +
+              (vocab_size < vocabulary_tokens ? " (a row for every token is needed: a model from another vocabulary?)"
+                                              : " (a re-ranker needs exactly one row per token)"));
+}
+
 void ModelConfig::validate() const {
   require_positive(vocab_size, "vocab_size");
   require_positive(hidden_size, "hidden_size");

@@ -29,6 +29,11 @@ struct ModelConfig {
 
   // Throws Error naming the field for impossible shapes (non-positive sizes, H % Hkv != 0, ...).
   void validate() const;
+  // The one check that a model and its vocabulary belong together: throws Error
+  // "<where>: the model has R embedding rows, its vocabulary N tokens ..." unless every token id has
+  // a row. Extra rows (padding to a multiple, as Qwen3 checkpoints have) pass unless `exact`; the
+  // LM re-ranker asks for exact, since an unconstrained answer may sample any row of the head.
+  void require_rows_for(int64_t vocabulary_tokens, const std::string& where, bool exact = false) const;
   // Parameter count (embeddings counted once when tied).
   int64_t parameter_count() const;
 

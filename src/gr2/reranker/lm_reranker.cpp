@@ -54,9 +54,7 @@ LmReranker::LmReranker(lm::Qwen3Lm model, lm::Vocabulary vocabulary, sid::SidTab
     throw Error("the vocabulary's SID block (" + std::to_string(vocabulary_.sid_levels()) + " levels x " +
                 std::to_string(vocabulary_.sid_codes()) + " codes) does not match the SID table (" +
                 std::to_string(sids_.levels) + " x " + std::to_string(sids_.codes) + ")");
-  if (model_->config().vocab_size != vocabulary_.size())
-    throw Error("the model has " + std::to_string(model_->config().vocab_size) + " embedding rows, the vocabulary " +
-                std::to_string(vocabulary_.size()) + " tokens");
+  model_->config().require_rows_for(vocabulary_.size(), "LM re-ranker", true);
   newline_ = vocabulary_.encode("\n");
   set_options(options);
 }

@@ -53,9 +53,7 @@ Json run_pretrain(const PretrainConfig& config, const PretrainOptions& o) {
   lm::Qwen3Lm model{nullptr};
   if (!o.init_dir.empty()) {
     model = lm::load_model(o.init_dir, torch::kCPU);
-    require(model->config().vocab_size >= vocab.size(),
-            o.init_dir + ": the model has " + std::to_string(model->config().vocab_size) + " token rows, its vocabulary " +
-                std::to_string(vocab.size()));
+    model->config().require_rows_for(vocab.size(), o.init_dir);
   } else {
     lm::ModelConfig mc = config.model;
     mc.vocab_size = vocab.size();
