@@ -29,47 +29,32 @@ namespace gr2 {
 template <typename T>
 class ConfigFields {
  public:
+  // Each kind of field comes in two forms: a member of T, or a member of a member of T (a nested
+  // options struct whose keys sit flat in this section, e.g. RlConfig::loss.eps_low).
   // An integer field (int64_t, int or uint64_t member) in [lo, hi].
   template <typename M>
   ConfigFields& integer(const char* key, M T::*member, int64_t lo, int64_t hi) {
-    return integer_at(key, [member](T& t) -> M& { return t.*member; }, lo, hi);
+    return integer_at(key, direct(member), lo, hi);
   }
-  // The same for a member of a member (a nested options struct whose keys sit in this section).
   template <typename S, typename M>
   ConfigFields& integer(const char* key, S T::*outer, M S::*inner, int64_t lo, int64_t hi) {
-    return integer_at(key, [outer, inner](T& t) -> M& { return (t.*outer).*inner; }, lo, hi);
+    return integer_at(key, nested(outer, inner), lo, hi);
   }
   // A floating-point field in [lo, hi] (integers in the TOML are accepted).
   ConfigFields& real(const char* key, double T::*member, double lo, double hi) {
-    return real_at(key, [member](T& t) -> double& { return t.*member; }, lo, hi);
+    return real_at(key, direct(member), lo, hi);
   }
   template <typename S>
   ConfigFields& real(const char* key, S T::*outer, double S::*inner, double lo, double hi) {
-    return real_at(key, [outer, inner](T& t) -> double& { return (t.*outer).*inner; }, lo, hi);
+    return real_at(key, nested(outer, inner), lo, hi);
   }
-  ConfigFields& flag(const char* key, bool T::*member) {
-    fields_.push_back({key,
-                       [member](ConfigSection& s, T& t, const std::string& k) { t.*member = s.get_bool(k, t.*member); },
-                       [member](const T& t, Json& j, const char* k) { j[k] = t.*member; },
-                       [member](const Json& v, T& t) { t.*member = v.get<bool>(); }});
-    return *this;
-  }
+  ConfigFields& flag(const char* key, bool T::*member) { return flag_at(key, direct(member)); }
   template <typename S>
   ConfigFields& flag(const char* key, S T::*outer, bool S::*inner) {
-    fields_.push_back({key,
-                       [outer, inner](ConfigSection& s, T& t, const std::string& k) {
-                         (t.*outer).*inner = s.get_bool(k, (t.*outer).*inner);
-                       },
-                       [outer, inner](const T& t, Json& j, const char* k) { j[k] = (t.*outer).*inner; },
-                       [outer, inner](const Json& v, T& t) { (t.*outer).*inner = v.get<bool>(); }});
-    return *this;
+    return flag_at(key, nested(outer, inner));
   }
   ConfigFields& text(const char* key, std::string T::*member) {
-    fields_.push_back({key,
-                       [member](ConfigSection& s, T& t, const std::string& k) { t.*member = s.get_string(k, t.*member); },
-                       [member](const T& t, Json& j, const char* k) { j[k] = t.*member; },
-                       [member](const Json& v, T& t) { t.*member = v.get<std::string>(); }});
-    return *this;
+    return add(key, direct(member), [](ConfigSection& s, const std::string& k, std::string& v) { v = s.get_string(k, v); });
   }
 
   // Reads every declared key of `section` into `out` (an absent key keeps out's value), except the
@@ -108,15 +93,21 @@ class ConfigFields {
     std::function<void(const T&, Json&, const char*)> write;
     std::function<void(const Json&, T&)> parse;
   };
-  template <typename Ref>
-  ConfigFields& integer_at(const char* key, Ref ref, int64_t lo, int64_t hi) {
-    fields_.push_back({key,
-                       [ref, lo, hi](ConfigSection& s, T& t, const std::string& k) {
-                         auto& m = ref(t);
-                         m = static_cast<std::remove_reference_t<decltype(m)>>(
-                             s.get_int_in(k, static_cast<int64_t>(m), lo, hi));
-                       },
-                       [ref](const T& t, Json& j, const char* k) { j[k] = ref(const_cast<T&>(t)); },
+  // Accessors usable on a T and on a const T (generic lambdas keep the constness).
+  template <typename M>
+  static auto direct(M T::*member) {
+    return [member](auto& t) -> auto& { return t.*member; };
+  }
+  template <typename S, typename M>
+  static auto nested(S T::*outer, M S::*inner) {
+    return [outer, inner](auto& t) -> auto& { return (t.*outer).*inner; };
+  }
+  // A field at `ref`, read from TOML by `get(section, key, value)`; JSON writes and reads the value
+  // as its own type.
+  template <typename Ref, typename Get>
+  ConfigFields& add(const char* key, Ref ref, Get get) {
+    fields_.push_back({key, [ref, get](ConfigSection& s, T& t, const std::string& k) { get(s, k, ref(t)); },
+                       [ref](const T& t, Json& j, const char* k) { j[k] = ref(t); },
                        [ref](const Json& v, T& t) {
                          auto& m = ref(t);
                          m = v.get<std::remove_reference_t<decltype(m)>>();
@@ -124,14 +115,18 @@ class ConfigFields {
     return *this;
   }
   template <typename Ref>
+  ConfigFields& integer_at(const char* key, Ref ref, int64_t lo, int64_t hi) {
+    return add(key, ref, [lo, hi](ConfigSection& s, const std::string& k, auto& v) {
+      v = static_cast<std::remove_reference_t<decltype(v)>>(s.get_int_in(k, static_cast<int64_t>(v), lo, hi));
+    });
+  }
+  template <typename Ref>
   ConfigFields& real_at(const char* key, Ref ref, double lo, double hi) {
-    fields_.push_back({key,
-                       [ref, lo, hi](ConfigSection& s, T& t, const std::string& k) {
-                         ref(t) = s.get_double_in(k, ref(t), lo, hi);
-                       },
-                       [ref](const T& t, Json& j, const char* k) { j[k] = ref(const_cast<T&>(t)); },
-                       [ref](const Json& v, T& t) { ref(t) = v.get<double>(); }});
-    return *this;
+    return add(key, ref, [lo, hi](ConfigSection& s, const std::string& k, double& v) { v = s.get_double_in(k, v, lo, hi); });
+  }
+  template <typename Ref>
+  ConfigFields& flag_at(const char* key, Ref ref) {
+    return add(key, ref, [](ConfigSection& s, const std::string& k, bool& v) { v = s.get_bool(k, v); });
   }
 
   std::vector<Field> fields_;

@@ -11,11 +11,9 @@
 #include <torch/torch.h>
 
 #include "gr2/core/error.h"
-#include "gr2/core/file_io.h"
 #include "gr2/core/log.h"
 #include "gr2/core/progress.h"
 #include "gr2/core/timing.h"
-#include "gr2/lm/checkpoint_dir.h"
 #include "gr2/train/autocast.h"
 
 namespace gr2::train {
@@ -34,33 +32,12 @@ Json TrainSummary::to_json() const {
 TrainerOptions stage_trainer_options(const TrainConfig& config, const std::string& out_dir, torch::Device device,
                                      const std::string& label, bool resume) {
   TrainerOptions o;
-  o.config = config;
-  o.run_dir = lm::CheckpointDir{out_dir}.run();
-  o.log_path = join_path(out_dir, "train_log.jsonl");
-  o.device = device;
-  o.label = label;
-  o.resume = resume;
+  static_cast<RunOptions&>(o) = stage_run_options(config, out_dir, device, label, resume);
   return o;
 }
 
-namespace {
-
-RunOptions run_options(const TrainerOptions& o) {
-  RunOptions r;
-  r.config = o.config;
-  r.run_dir = o.run_dir;
-  r.log_path = o.log_path;
-  r.device = o.device;
-  r.label = o.label;
-  r.resume = o.resume;
-  r.keep_checkpoints = o.keep_checkpoints;
-  return r;
-}
-
-}  // namespace
-
 Trainer::Trainer(lm::Qwen3Lm model, TrainingTask& task, TrainerOptions options)
-    : task_(task), options_(std::move(options)), run_(std::move(model), run_options(options_)) {}
+    : task_(task), options_(std::move(options)), run_(std::move(model), options_) {}
 
 Trainer::~Trainer() = default;
 

@@ -44,15 +44,10 @@ class TrainingTask {
   virtual Json describe() const { return Json::object(); }
 };
 
-struct TrainerOptions {
-  TrainConfig config;
-  std::string run_dir;         // checkpoints go to run_dir/checkpoints; empty = no checkpoints
-  std::string log_path;        // JSONL metrics (appended; on resume, records past the checkpoint are dropped); empty = none
-  torch::Device device = torch::kCPU;
-  std::string label = "train"; // progress line and messages
-  bool resume = false;         // continue from run_dir's latest checkpoint when there is one
+// The run's options (training_run.h: config, run_dir, log_path, device, label, resume, ...) and how
+// the token loss is normalised.
+struct TrainerOptions : RunOptions {
   LossNorm loss_norm = LossNorm::WeightSum;
-  int keep_checkpoints = 1;
 };
 
 // The options of a stage that writes the checkpoint directory `out_dir` (pretrain, midtrain, SFT):

@@ -10,6 +10,7 @@
 #include "gr2/core/cpu_threads.h"
 #include "gr2/core/error.h"
 #include "gr2/core/file_io.h"
+#include "gr2/lm/checkpoint_dir.h"
 #include "gr2/train/adamw.h"
 #include "gr2/train/autocast.h"
 #include "gr2/train/lr_schedule.h"
@@ -75,6 +76,18 @@ void truncate_metrics_log(const std::string& path, int64_t step) {
     out += line + "\n";
   }
   write_file_atomic(path, out);
+}
+
+RunOptions stage_run_options(const TrainConfig& config, const std::string& out_dir, torch::Device device,
+                             const std::string& label, bool resume) {
+  RunOptions o;
+  o.config = config;
+  o.run_dir = lm::CheckpointDir{out_dir}.run();
+  o.log_path = join_path(out_dir, "train_log.jsonl");
+  o.device = device;
+  o.label = label;
+  o.resume = resume;
+  return o;
 }
 
 TrainingRun::TrainingRun(lm::Qwen3Lm model, RunOptions options) : model_(std::move(model)), options_(std::move(options)) {

@@ -36,6 +36,11 @@ struct RunOptions {
   int keep_checkpoints = 1;
 };
 
+// The options of a stage that writes the checkpoint directory `out_dir`: resumable state in
+// out_dir/run, metrics in out_dir/train_log.jsonl, messages labelled `label`.
+RunOptions stage_run_options(const TrainConfig& config, const std::string& out_dir, torch::Device device,
+                             const std::string& label, bool resume);
+
 // Where begin() left the run.
 struct RunStart {
   int64_t step = 0;                    // optimizer steps already done (0 for a fresh run)

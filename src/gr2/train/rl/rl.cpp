@@ -288,14 +288,9 @@ Json run_rl(const RlConfig& config, const RlOptions& options) {
   const lm::SamplingOptions sampling = reranker->options().sampling;  // the rollouts' distribution
 
   make_directories(options.out_dir);
-  RunOptions run_options;
-  run_options.config = config.train;
-  run_options.resume_config = config.to_json();
-  run_options.run_dir = join_path(options.out_dir, "run");
+  RunOptions run_options = stage_run_options(config.train, options.out_dir, device, "rl", options.resume);
+  run_options.resume_config = config.to_json();                          // [rl]'s own knobs count too
   run_options.log_path = join_path(options.out_dir, "rl_log.jsonl");
-  run_options.device = device;
-  run_options.label = "rl";
-  run_options.resume = options.resume;
   TrainingRun run(reranker->model(), run_options);  // shares the weights the rollouts sample from
   const RunStart start = run.begin();
   int64_t cursor = start.stage_state.value("cursor", int64_t{0});
