@@ -152,6 +152,35 @@ TEST_F(TracesWorld, TargetedAcceptsEveryTraceWithTheTargetFirst) {
   EXPECT_DOUBLE_EQ(r.report.attempt_top1, 1.0);
 }
 
+TEST_F(TracesWorld, DistillKeepsTheTeachersRankingOfEverySlateWithOrWithoutAPositive) {
+  TempDir out;
+  teachers::HeuristicTeacher t = teacher(0.0);
+  const TraceRunResult r = generate_traces(t, world_->train_slates, out.path("sub/d.jsonl"),
+                                           quiet_options(teachers::TeachMode::Distill, 4, 0.0));
+  int64_t without_positive = 0;
+  for (const Slate& s : world_->train_slates) without_positive += !s.has_positive();
+  ASSERT_GT(without_positive, 0) << "the small world should have slates without a positive";
+  EXPECT_EQ(r.eligible, static_cast<int64_t>(world_->train_slates.size()));
+  const TraceFileContents file = read_trace_file(out.path("sub/d.jsonl"));  // the parent was created
+  ASSERT_EQ(file.records.size(), world_->train_slates.size());
+  const auto slates = by_id(world_->train_slates);
+  teachers::HeuristicTeacher again = teacher(0.0);
+  for (const TraceRecord& rec : file.records) {
+    const Slate& s = *slates.at(rec.request_id);
+    EXPECT_TRUE(rec.accepted) << rec.request_id;
+    EXPECT_EQ(rec.attempts, 1);
+    EXPECT_EQ(rec.target, -1);  // the label is never shown
+    EXPECT_EQ(rec.top1_label, s.labels[static_cast<size_t>(rec.order[0])]);
+    // The kept order is the teacher's own answer with the label hidden.
+    const RankRequest request = make_request(s);
+    const teachers::TeacherTrace direct = again.teach(teachers::TeachRequest{&request, -1, 0});
+    EXPECT_EQ(rec.order, direct.order) << rec.request_id;
+  }
+  EXPECT_DOUBLE_EQ(r.report.acceptance_rate, 1.0);
+  EXPECT_EQ(teachers::parse_teach_mode("distill"), teachers::TeachMode::Distill);
+  EXPECT_EQ(teachers::teach_mode_name(teachers::TeachMode::Distill), "distill");
+}
+
 TEST_F(TracesWorld, DeterministicTeacherMakesOneAttempt) {
   TempDir out;
   teachers::HeuristicTeacher t = teacher(0.0);

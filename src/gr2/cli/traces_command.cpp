@@ -1,5 +1,5 @@
 // `gr2 traces`: asks a teacher (heuristic, http, checkpoint:DIR) to rank and explain the training
-// slates with a positive, in targeted or rejection mode, and writes the traces as JSONL (resumable)
+// slates (those with a positive, or all in distill mode), in targeted, rejection or distill mode, and writes the traces as JSONL (resumable)
 // with a report. Argument parsing only: the work is in gr2/train (trace_generation, teachers).
 #include <iostream>
 #include <memory>
@@ -49,7 +49,8 @@ void run_traces(const TracesArgs& a, const CLI::App& cmd) {
   options.run_info = Json{{"config", a.config}};
   const train::traces::TraceRunResult r = train::traces::run_traces_stage(c, options);
 
-  std::cout << "gr2 traces: " << r.eligible << " slates with a positive (of " << r.slates << "), " << r.resumed
+  std::cout << "gr2 traces: " << r.eligible << (c.mode == "distill" ? " slates" : " slates with a positive") << " (of "
+            << r.slates << "), " << r.resumed
             << " already in " << a.out << ", " << r.made << " made";
   if (r.torn_lines) std::cout << " (a torn last line was dropped)";
   std::cout << "\n";
@@ -68,9 +69,11 @@ void add_traces_command(CLI::App& app) {
       "Make reasoning traces for SFT: a teacher ranks and explains each training slate that has a\n"
       "positive (DATA/slates_train.jsonl), citing items by SID. --mode targeted shows the teacher the\n"
       "best positive, which it must put first and explain; --mode rejection hides it and keeps a trace\n"
-      "only when its top-1 is a positive (up to --attempts samples). Teachers: heuristic (the built-in\n"
+      "only when its top-1 is a positive (up to --attempts samples); --mode distill ranks every training\n"
+      "slate, with or without a positive, and keeps the teacher's answer (the student imitates the teacher\n"
+      "where no label exists). Teachers: heuristic (the built-in\n"
       "analyst, an offline stand-in for a large teacher LLM), http (an OpenAI-compatible chat server;\n"
-      "traces.http_* keys), checkpoint:DIR (a local gr2 SFT/RL model, rejection mode only). Appends to --out and resumes: request\n"
+      "traces.http_* keys), checkpoint:DIR (a local gr2 SFT/RL model, not targeted). Appends to --out and resumes: request\n"
       "ids already there are skipped. Writes OUT.report.json. Knobs: the [traces] config section.\n"
       "See docs/traces.md.\n"
       "Example: gr2 traces --data work/data --sids work/sid/sids.jsonl --out work/traces.jsonl --mode rejection");
@@ -78,12 +81,12 @@ void add_traces_command(CLI::App& app) {
   cmd->add_option("--sids", a->sids, "SID table (sids.jsonl from 'gr2 sid train')")->required()->check(CLI::ExistingFile);
   cmd->add_option("--out", a->out, "Traces file to write or resume (JSONL)")->required();
   cmd->add_option("--teacher", a->teacher, "heuristic, http or checkpoint:DIR (traces.teacher; default heuristic)");
-  cmd->add_option("--mode", a->mode, "targeted or rejection (traces.mode; default rejection)")
-      ->check(CLI::IsMember({"targeted", "rejection"}));
+  cmd->add_option("--mode", a->mode, "targeted, rejection or distill (traces.mode; default rejection)")
+      ->check(CLI::IsMember({"targeted", "rejection", "distill"}));
   cmd->add_option("--attempts", a->attempts, "Max attempts per slate (traces.attempts; default 4)")->check(CLI::Range(1, 1000));
   cmd->add_option("--temperature", a->temperature, "Teacher sampling temperature (traces.temperature; default 0.5)")
       ->check(CLI::Range(0.0, 100.0));
-  cmd->add_option("--limit", a->limit, "Only the first N slates with a positive (traces.limit; 0 = all)")
+  cmd->add_option("--limit", a->limit, "Only the first N eligible slates (with a positive; any in distill mode) (traces.limit; 0 = all)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--seed", a->seed, "Seed (traces.seed)")->check(CLI::NonNegativeNumber);
   cmd->add_option("--batch", a->batch, "Slates per teacher batch (traces.batch; default 64)")->check(CLI::Range(1, 1 << 20));

@@ -36,7 +36,7 @@ TraceRecord TraceRecord::from_json(const Json& j, const std::string& where) {
   r.request_id = f.string("request_id");
   r.teacher = f.string("teacher");
   r.mode = f.string("mode");
-  if (r.mode != "targeted" && r.mode != "rejection") throw f.error("mode", "expected targeted or rejection");
+  if (r.mode != "targeted" && r.mode != "rejection" && r.mode != "distill") throw f.error("mode", "expected targeted, rejection or distill");
   if (!j.contains("accepted") || !j["accepted"].is_boolean()) throw f.error("accepted", "expected true or false");
   r.accepted = j["accepted"].get<bool>();
   r.attempt = static_cast<int>(f.int64("attempt"));
@@ -121,6 +121,8 @@ TraceFileContents read_trace_file(const std::string& path, bool truncate_torn) {
 }
 
 TraceAppender::TraceAppender(const std::string& path) : path_(path) {
+  const std::string parent = std::filesystem::path(path).parent_path().string();
+  if (!parent.empty()) make_directories(parent);
   out_.open(path, std::ios::binary | std::ios::app);
   require(out_.good(), "cannot open " + path + " for appending");
 }

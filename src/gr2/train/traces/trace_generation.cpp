@@ -13,8 +13,10 @@
 namespace gr2::train::traces {
 namespace {
 
-// Folds one attempt into a request's record; returns true when it is accepted.
-bool fold_attempt(TraceRecord& record, const Slate& slate, const teachers::TeachRequest& request, const teachers::TeacherTrace& trace) {
+// Folds one attempt into a request's record; returns true when it is accepted: a valid trace that puts
+// a positive first, or (distill mode) any valid trace.
+bool fold_attempt(TraceRecord& record, const Slate& slate, const teachers::TeachRequest& request,
+                  const teachers::TeacherTrace& trace, bool accept_any_valid) {
   TraceAttempt a;
   a.attempt = request.attempt;
   a.valid = trace.valid && is_permutation_of(trace.order, slate.size());
@@ -38,7 +40,7 @@ bool fold_attempt(TraceRecord& record, const Slate& slate, const teachers::Teach
   record.reasoning = trace.reasoning;
   record.top1_label = a.top1_label;
   record.info = trace.info;
-  record.accepted = a.top1_label > 0;
+  record.accepted = accept_any_valid || a.top1_label > 0;
   return record.accepted;
 }
 
@@ -68,9 +70,10 @@ TraceRunResult generate_traces(teachers::Teacher& teacher, const std::vector<Sla
     done.insert(r.request_id);
   }
 
+  const bool distill = options.mode == teachers::TeachMode::Distill;
   std::vector<const Slate*> todo;
   for (const Slate& s : slates) {
-    if (!s.has_positive()) continue;
+    if (!distill && !s.has_positive()) continue;
     if (options.limit > 0 && result.eligible >= options.limit) break;
     ++result.eligible;
     if (done.count(s.request_id)) {
@@ -85,6 +88,8 @@ TraceRunResult generate_traces(teachers::Teacher& teacher, const std::vector<Sla
     TraceAppender out(out_path);
     Progress progress("traces", static_cast<int64_t>(todo.size()), "slates");
     const bool quiet = !options.show_progress;
+    // A deterministic teacher's retry gives the same trace; in distill mode retries only replace
+    // invalid or unanswered attempts (any valid trace is kept).
     const int max_attempts = teacher.deterministic() ? 1 : options.attempts;
     int64_t accepted = 0;
     for (size_t begin = 0; begin < todo.size(); begin += static_cast<size_t>(options.batch)) {
@@ -113,7 +118,7 @@ TraceRunResult generate_traces(teachers::Teacher& teacher, const std::vector<Sla
         std::vector<size_t> still;
         for (size_t k = 0; k < pending.size(); ++k) {
           const size_t i = pending[k];
-          if (!fold_attempt(records[i], *todo[begin + i], asks[k], traces[k])) still.push_back(i);
+          if (!fold_attempt(records[i], *todo[begin + i], asks[k], traces[k], distill)) still.push_back(i);
         }
         pending.swap(still);
       }

@@ -1,12 +1,15 @@
 // Trace generation (`gr2 traces`, docs/traces.md): asks a teacher to rank and explain the training
-// slates that have a positive, keeps the traces whose top-1 is a positive, and appends one record
-// per request to a JSONL file, resumably.
+// slates (those with a positive, or all of them in distill mode), keeps the traces whose top-1 is a
+// positive (any valid trace in distill mode), and appends one record per request to a JSONL file,
+// resumably.
 //
 //   targeted:  each attempt shows the teacher the target (target_candidate(labels): the positive
 //              with the highest label); a trace is accepted when it is valid and puts a positive
 //              first (the heuristic teacher always does, on its first attempt);
 //   rejection: the label is hidden; attempts 0, 1, ... are sampled until one is valid and puts a
 //              positive first, at most `attempts` of them. A deterministic teacher gets one attempt.
+//   distill:   every slate, with or without a positive; the label is hidden and the first valid
+//              trace is kept whatever it puts first (attempts replace only invalid ones).
 //
 // Slates are processed in file order in batches of `batch`; within a batch the attempts of one
 // round go to Teacher::teach_batch together. Records are written in slate order after each batch
@@ -29,7 +32,7 @@ namespace gr2::train::traces {
 struct TraceRunOptions {
   teachers::TeachMode mode = teachers::TeachMode::Rejection;
   int attempts = 4;         // max attempts per request (>= 1)
-  int64_t limit = 0;        // only the first `limit` slates with a positive (0 = all)
+  int64_t limit = 0;        // only the first `limit` eligible slates (0 = all)
   int batch = 64;           // slates per teach_batch round (>= 1)
   double temperature = 0;   // the teacher's temperature, recorded in every record
   bool show_progress = true;
@@ -39,7 +42,7 @@ struct TraceRunOptions {
 
 struct TraceRunResult {
   int64_t slates = 0;        // slates read
-  int64_t eligible = 0;      // with a positive, after the limit
+  int64_t eligible = 0;      // with a positive (every slate in distill mode), after the limit
   int64_t resumed = 0;       // eligible slates already in the file (skipped)
   int64_t made = 0;          // records written by this run
   int64_t unanswered = 0;    // requests the teacher never answered (every attempt failed in

@@ -77,9 +77,9 @@ std::unique_ptr<teachers::Teacher> make_teacher(const TracesConfig& config, cons
     return std::make_unique<teachers::HttpTeacher>(*inputs.renderer, o);
   }
   // checkpoint:DIR
-  require(config.mode == "rejection",
-          "teacher '" + config.teacher + "': the checkpoint teacher supports --mode rejection only (its prompt has no "
-          "place for the label); use the heuristic or http teacher for targeted traces");
+  require(config.mode != "targeted",
+          "teacher '" + config.teacher + "': the checkpoint teacher supports --mode rejection or distill only (its prompt "
+          "has no place for the label); use the heuristic or http teacher for targeted traces");
   teachers::CheckpointTeacherOptions o;
   o.dir = config.teacher.substr(std::string("checkpoint:").size());
   o.device = inputs.device;

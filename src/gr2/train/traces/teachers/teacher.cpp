@@ -12,13 +12,19 @@
 namespace gr2::train::traces::teachers {
 
 std::string teach_mode_name(TeachMode mode) {
-  return mode == TeachMode::Targeted ? "targeted" : "rejection";
+  switch (mode) {
+    case TeachMode::Targeted: return "targeted";
+    case TeachMode::Rejection: return "rejection";
+    case TeachMode::Distill: return "distill";
+  }
+  return "?";
 }
 
 TeachMode parse_teach_mode(const std::string& name) {
   if (name == "targeted") return TeachMode::Targeted;
   if (name == "rejection") return TeachMode::Rejection;
-  throw Error("unknown trace mode '" + name + "' (expected targeted or rejection)");
+  if (name == "distill") return TeachMode::Distill;
+  throw Error("unknown trace mode '" + name + "' (expected targeted, rejection or distill)");
 }
 
 int target_candidate(const std::vector<int>& labels) {

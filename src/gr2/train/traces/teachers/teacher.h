@@ -24,9 +24,11 @@ namespace gr2::train::traces::teachers {
 
 // Targeted: the teacher is shown the target (the positive with the highest label) and must place it
 // first and explain why it fits. Rejection: the label is hidden; attempts are sampled until one puts
-// a positive first (at most `attempts` of them).
-enum class TeachMode { Targeted, Rejection };
-std::string teach_mode_name(TeachMode mode);          // "targeted", "rejection"
+// a positive first (at most `attempts` of them). Distill: every training slate, with or without a
+// positive, gets the teacher's ranking with the label hidden; a valid trace is kept whatever it puts
+// first (the student imitates the teacher where no label exists).
+enum class TeachMode { Targeted, Rejection, Distill };
+std::string teach_mode_name(TeachMode mode);          // "targeted", "rejection", "distill"
 TeachMode parse_teach_mode(const std::string& name);  // throws Error for another name
 
 // Bytes of a failed attempt's reply kept in its trace's info["reply"] (for the log, not for training).
