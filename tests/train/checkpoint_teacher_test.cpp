@@ -157,7 +157,7 @@ TEST_F(CheckpointTeacherWorld, ErrorsNameTheProblem) {
   TeacherInputs inputs;
   inputs.catalog = &world_->catalog;
   inputs.renderer = &renderer_;
-  expect_error([&] { make_teacher(config, inputs); }, "rejection only");
+  expect_error([&] { make_teacher(config, inputs); }, "rejection or distill only");
   config.mode = "rejection";
   EXPECT_EQ(make_teacher(config, inputs)->name(), "checkpoint");
 }
