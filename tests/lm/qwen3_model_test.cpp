@@ -10,6 +10,7 @@
 
 #include "gr2/core/file_io.h"
 #include "gr2/core/safetensors_torch.h"
+#include "gr2/lm/attention_kernel.h"
 #include "gr2/lm/kv_cache.h"
 #include "gr2/lm/model_checkpoint.h"
 #include "gr2/lm/qwen3_model.h"
@@ -92,6 +93,30 @@ TEST(Qwen3Model, MatchesIndependentPythonForwardPass) {
     // float32 with different operation order: differences are rounding noise, far below 1e-4.
     EXPECT_LT(max_diff, 1e-4) << "tied=" << tied;
     EXPECT_GT(logits.abs().max().item<double>(), 0.1);  // not a degenerate all-zero comparison
+  }
+}
+
+// The kernel against softmax(q k^T / sqrt(Dh)) v spelled out, with and without a mask, T == S and
+// T < S (queries after cached keys: bottom-right causal). On LibTorch 2.x this checks the fused SDPA
+// path, whose own is_causal aligns the mask top-left (make cuda-check runs it there).
+TEST(GroupedAttention, MatchesTheExplicitFormulaForEveryMaskForm) {
+  torch::manual_seed(3);
+  const int64_t B = 2, H = 4, Hkv = 2, Dh = 8;
+  for (int64_t T : {1, 3, 5}) {
+    const int64_t S = 5;
+    auto q = torch::randn({B, H, T, Dh}), k = torch::randn({B, Hkv, S, Dh}), v = torch::randn({B, Hkv, S, Dh});
+    auto kk = k.repeat_interleave(H / Hkv, 1), vv = v.repeat_interleave(H / Hkv, 1);
+    auto causal = torch::ones({T, S}, torch::kBool).tril(S - T).view({1, 1, T, S});
+    auto random_mask = torch::rand({B, 1, T, S}) < 0.6;
+    random_mask.index_put_({torch::indexing::Slice(), torch::indexing::Slice(), torch::indexing::Slice(), 0}, true);
+    for (bool use_mask : {false, true}) {
+      auto mask = use_mask ? random_mask : causal.expand({B, 1, T, S});
+      auto scores = torch::matmul(q, kk.transpose(-1, -2)) / std::sqrt(static_cast<double>(Dh));
+      scores = scores.masked_fill(mask.logical_not(), -std::numeric_limits<float>::infinity());
+      auto expected = torch::matmul(torch::softmax(scores, -1), vv);
+      auto got = grouped_attention(q, k, v, use_mask ? random_mask : torch::Tensor(), /*causal=*/!use_mask);
+      EXPECT_TRUE(torch::allclose(got, expected, 1e-5, 1e-5)) << "T=" << T << " mask=" << use_mask;
+    }
   }
 }
 

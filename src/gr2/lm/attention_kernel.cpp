@@ -18,9 +18,15 @@ torch::Tensor grouped_attention(const torch::Tensor& q, const torch::Tensor& k, 
     kk = k.unsqueeze(2).expand({B, Hkv, G, S, Dh}).reshape({B, H, S, Dh});
     vv = v.unsqueeze(2).expand({B, Hkv, G, S, Dh}).reshape({B, H, S, Dh});
   }
-  if (causal && !allowed.defined())
+  if (!allowed.defined() && T == S)
     return at::scaled_dot_product_attention(q, kk, vv, {}, 0.0, /*is_causal=*/true, scale);
-  return at::scaled_dot_product_attention(q, kk, vv, allowed, 0.0, false, scale);
+  torch::Tensor mask = allowed;
+  if (!mask.defined()) {  // SDPA's is_causal aligns the mask top-left; cached keys need bottom-right
+    mask = torch::ones({T, S}, torch::TensorOptions().dtype(torch::kBool).device(q.device())).tril(S - T);
+    mask = mask.view({1, 1, T, S});
+  }
+  (void)causal;  // an undefined mask means causal
+  return at::scaled_dot_product_attention(q, kk, vv, mask, 0.0, false, scale);
 #else
   (void)causal;  // an undefined mask already means causal here
   // Group query heads by their kv head so k and v broadcast instead of being copied G times.
