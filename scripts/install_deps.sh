@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # Installs the Debian packages gr2 needs, only when some are missing.
-# Usage: scripts/install_deps.sh [build|test|bench|fuzz]  (idempotent; quiet when all are present)
+# Usage: scripts/install_deps.sh [build|test|bench|fuzz|cuda]  (idempotent; quiet when all are present)
 set -euo pipefail
 purpose="${1:-build}"
 packages=(cmake g++ make ccache libtorch-dev nlohmann-json3-dev libcli11-dev libtomlplusplus-dev
-          libcpp-httplib-dev pkgconf libsentencepiece-dev
+          libcpp-httplib-dev pkgconf libsentencepiece-dev libpcre2-dev libutf8proc-dev
           libopenblas0-pthread)  # OpenBLAS: Debian's LibTorch otherwise runs on the reference BLAS (~10x slower)
 case "$purpose" in
   build|demo) ;;
-  test)  packages+=(libgtest-dev python3-torch python3-numpy) ;;
-  bench) packages+=(libbenchmark-dev python3-torch python3-numpy) ;;
+  test)  packages+=(libgtest-dev python3-torch python3-numpy python3-venv) ;;  # venv: scripts/reference_env.sh
+  bench) packages+=(libbenchmark-dev python3-torch python3-numpy python3-venv) ;;
   fuzz)  packages+=(clang libclang-rt-14-dev) ;;
-  *) echo "install_deps.sh: unknown purpose '$purpose' (expected build, demo, test, bench or fuzz)" >&2; exit 2 ;;
+  cuda)  packages+=(libgtest-dev python3-torch python3-numpy python3-venv) ;;  # + the CUDA toolkit (not Debian's)
+  *) echo "install_deps.sh: unknown purpose '$purpose' (expected build, demo, test, bench, fuzz or cuda)" >&2; exit 2 ;;
 esac
 missing=()
 for p in "${packages[@]}"; do

@@ -399,6 +399,16 @@ TEST(VocabularyCliTest, TrainAndEncode) {
   r = run_cli("vocab encode --vocab " + dir.path("missing") + " --text x");
   EXPECT_EQ(r.status, 2) << r.output;
   EXPECT_NE(r.output.find("gr2.json: missing"), std::string::npos) << r.output;
+
+  // decode gives the text back; bad ids are bad input
+  r = run_cli("vocab decode --vocab " + dir.path("vocab") + " --ids " + std::to_string(v.sid_token(2, 7)));
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(r.output, "<s_c_7>\n");
+  r = run_cli("vocab decode --vocab " + dir.path("vocab") + " --ids 1,x");
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("--ids must be integers"), std::string::npos) << r.output;
+  r = run_cli("vocab decode --vocab " + dir.path("vocab") + " --ids " + std::to_string(v.size()));
+  EXPECT_EQ(r.status, 2) << r.output;
 }
 
 }  // namespace

@@ -1,7 +1,10 @@
 // `gr2 vocab`: the language model's vocabulary. Subcommands train (SentencePiece text model on a
-// corpus + special tokens, optionally SID tokens) and encode (shows the ids and pieces of a text).
-// Argument parsing only: the work is in gr2/lm/vocabulary.
+// corpus + special tokens, optionally SID tokens), encode (shows the ids and pieces of a text) and
+// decode (ids -> text); encode and decode also read a Hugging Face tokenizer.json (byte-level BPE).
+// Argument parsing only: the work is in gr2/lm/vocabulary and gr2/lm/hf_bpe_tokenizer.
 #include <cstdio>
+#include <filesystem>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -11,6 +14,7 @@
 #include "gr2/core/file_io.h"
 #include "gr2/core/jsonl.h"
 #include "gr2/core/timing.h"
+#include "gr2/lm/hf_bpe_tokenizer.h"
 #include "gr2/lm/vocabulary.h"
 
 namespace gr2::cli {
@@ -65,6 +69,38 @@ void add_train(CLI::App& group) {
   });
 }
 
+// Either kind of vocabulary behind --vocab: gr2's own (a directory with gr2.json + tokenizer.model)
+// or a Hugging Face tokenizer.json (the file, or a directory with one and no gr2 vocabulary).
+struct AnyTokenizer {
+  std::string kind;
+  std::function<std::vector<int64_t>(const std::string&)> encode;
+  std::function<std::string(const std::vector<int64_t>&)> decode;
+  std::function<std::string(int64_t)> piece;
+};
+
+AnyTokenizer open_tokenizer(const std::string& path) {
+  namespace fs = std::filesystem;
+  const bool hf = fs::is_regular_file(path) ||
+                  (fs::is_directory(path) && fs::exists(fs::path(path) / "tokenizer.json") &&
+                   !fs::exists(fs::path(path) / "tokenizer.model"));
+  if (hf) {
+    auto t = std::make_shared<lm::HfBpeTokenizer>(lm::HfBpeTokenizer::load(path));
+    return {"Hugging Face byte-level BPE, " + std::to_string(t->size()) + " ids",
+            [t](const std::string& s) { return t->encode(s); },
+            [t](const std::vector<int64_t>& ids) { return t->decode(ids); },
+            [t](int64_t id) { return t->token(id); }};
+  }
+  auto v = std::make_shared<lm::Vocabulary>(lm::Vocabulary::load(path));
+  return {"gr2 SentencePiece, " + std::to_string(v->size()) + " ids",
+          [v](const std::string& s) { return v->encode(s); },
+          [v](const std::vector<int64_t>& ids) { return v->decode(ids); },
+          [v](int64_t id) { return v->piece(id); }};
+}
+
+constexpr const char* kVocabHelp =
+    "Vocabulary: a gr2 directory (gr2.json + tokenizer.model, e.g. a checkpoint) or a Hugging Face "
+    "tokenizer.json (the file or its directory)";
+
 void add_encode(CLI::App& group) {
   auto vocab = std::make_shared<std::string>();
   auto text = std::make_shared<std::string>();
@@ -74,21 +110,45 @@ void add_encode(CLI::App& group) {
       "Encode a text with a vocabulary and print the token ids, the pieces (as JSON strings) and\n"
       "whether decoding gives the text back.\n"
       "Example: gr2 vocab encode --vocab work/vocab --text \"<|im_start|>user hello<|im_end|>\"");
-  cmd->add_option("--vocab", *vocab, "Vocabulary directory (gr2.json + tokenizer.model), e.g. a checkpoint")->required();
+  cmd->add_option("--vocab", *vocab, kVocabHelp)->required();
   auto* text_opt = cmd->add_option("--text", *text, "Text to encode");
   auto* file_opt = cmd->add_option("--file", *file, "Encode this file's content instead")->check(CLI::ExistingFile);
   text_opt->excludes(file_opt);
   cmd->callback([vocab, text, file] {
     require(!text->empty() || !file->empty(), "gr2 vocab encode: give --text TEXT or --file FILE");
-    const lm::Vocabulary v = lm::Vocabulary::load(*vocab);
+    const AnyTokenizer v = open_tokenizer(*vocab);
     const std::string input = file->empty() ? *text : read_file(*file);
     const std::vector<int64_t> ids = v.encode(input);
     Json pieces = Json::array();
     for (int64_t id : ids) pieces.push_back(v.piece(id));
-    std::cout << "tokens: " << ids.size() << " (" << input.size() << " bytes)\n"
+    std::cout << "vocabulary: " << v.kind << "\n"
+              << "tokens: " << ids.size() << " (" << input.size() << " bytes)\n"
               << "ids: " << Json(ids).dump() << "\n"
               << "pieces: " << pieces.dump(-1, ' ', false, Json::error_handler_t::replace) << "\n"
               << "round trip: " << (v.decode(ids) == input ? "exact" : "DIFFERS") << "\n";
+  });
+}
+
+void add_decode(CLI::App& group) {
+  auto vocab = std::make_shared<std::string>();
+  auto ids_text = std::make_shared<std::string>();
+  auto* cmd = group.add_subcommand(
+      "decode",
+      "Decode token ids (a JSON array or comma-separated) with a vocabulary and print the text.\n"
+      "Example: gr2 vocab decode --vocab work/vocab --ids 2007,15,331");
+  cmd->add_option("--vocab", *vocab, kVocabHelp)->required();
+  cmd->add_option("--ids", *ids_text, "Token ids: [1, 2, 3] or 1,2,3")->required();
+  cmd->callback([vocab, ids_text] {
+    std::string list = *ids_text;
+    if (list.empty() || list.front() != '[') list = "[" + list + "]";
+    std::vector<int64_t> ids;
+    try {
+      ids = Json::parse(list).get<std::vector<int64_t>>();
+    } catch (const Json::exception&) {
+      throw Error("gr2 vocab decode: --ids must be integers, as [1, 2, 3] or 1,2,3 (got '" + *ids_text + "')");
+    }
+    const AnyTokenizer v = open_tokenizer(*vocab);
+    std::cout << v.decode(ids) << "\n";
   });
 }
 
@@ -96,10 +156,11 @@ void add_vocab_command(CLI::App& app) {
   auto* group = app.add_subcommand(
       "vocab",
       "The language model's vocabulary: SentencePiece text pieces, special tokens and SID tokens\n"
-      "(docs/vocabulary.md). Subcommands: train, encode.");
+      "(docs/vocabulary.md). Subcommands: train, encode, decode.");
   group->require_subcommand(1);
   add_train(*group);
   add_encode(*group);
+  add_decode(*group);
 }
 
 }  // namespace
