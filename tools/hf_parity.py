@@ -29,6 +29,9 @@ def main():
     parser.add_argument("--length", type=int, default=33)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--tolerance", type=float, default=1e-4)
+    parser.add_argument("--device", default="cpu", help="where both models run (cpu, cuda)")
+    parser.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"],
+                        help="weights and compute of both models")
     args = parser.parse_args()
 
     from transformers import Qwen3ForCausalLM  # imported late: --help works without transformers
@@ -42,17 +45,18 @@ def main():
         logits_path = os.path.join(tmp, "logits.bin")
         json.dump({"input_ids": ids}, open(input_path, "w"))
         subprocess.run([args.gr2, "model", "logits", "--model", args.model_dir, "--input", input_path,
-                        "--out", logits_path, "--device", "cpu"], check=True)
+                        "--out", logits_path, "--device", args.device, "--dtype", args.dtype], check=True)
         ours = np.fromfile(logits_path, dtype="<f4").reshape(args.batch, args.length, config["vocab_size"])
 
-    model = Qwen3ForCausalLM.from_pretrained(args.model_dir, torch_dtype=torch.float32, attn_implementation="eager")
-    model.eval()
+    dtype = getattr(torch, args.dtype)
+    model = Qwen3ForCausalLM.from_pretrained(args.model_dir, torch_dtype=dtype, attn_implementation="eager")
+    model.to(args.device).eval()
     with torch.no_grad():
-        theirs = model(torch.tensor(ids)).logits.float().numpy()
+        theirs = model(torch.tensor(ids, device=args.device)).logits.float().cpu().numpy()
     diff = float(np.abs(ours - theirs).max())
     scale = float(np.abs(theirs).max())
     print(f"hf_parity: max |gr2 - transformers| = {diff:.3e} (logit scale {scale:.3f}, "
-          f"transformers {__import__('transformers').__version__}, torch {torch.__version__})")
+          f"{args.device}, {args.dtype}, transformers {__import__('transformers').__version__}, torch {torch.__version__})")
     sys.exit(0 if diff <= args.tolerance else 1)
 
 

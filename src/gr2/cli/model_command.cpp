@@ -66,7 +66,7 @@ void add_info(CLI::App& group) {
 
 void add_logits(CLI::App& group) {
   struct Args {
-    std::string model, input, out, device = "cpu";
+    std::string model, input, out, device = "cpu", dtype = "float32";
   };
   auto a = std::make_shared<Args>();
   auto* cmd = group.add_subcommand(
@@ -77,10 +77,13 @@ void add_logits(CLI::App& group) {
   cmd->add_option("--model", a->model, "Model directory")->required();
   cmd->add_option("--input", a->input, "JSON file with input_ids")->required()->check(CLI::ExistingFile);
   cmd->add_option("--out", a->out, "Where to write the logits")->required();
+  cmd->add_option("--dtype", a->dtype, "Weights and compute: float32 or bfloat16 (logits are written as float32)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"float32", "bfloat16"}));
   add_device_option(*cmd, a->device);
   cmd->callback([a] {
     const auto device = resolve_device(a->device);
-    auto model = lm::load_model(a->model, device);
+    auto model = lm::load_model(a->model, device, a->dtype == "bfloat16" ? torch::kBFloat16 : torch::kFloat);
     Json input;
     try {
       input = Json::parse(read_file(a->input));
