@@ -49,7 +49,7 @@ def main():
         ours = np.fromfile(logits_path, dtype="<f4").reshape(args.batch, args.length, config["vocab_size"])
 
     dtype = getattr(torch, args.dtype)
-    model = Qwen3ForCausalLM.from_pretrained(args.model_dir, torch_dtype=dtype, attn_implementation="eager")
+    model = Qwen3ForCausalLM.from_pretrained(args.model_dir, dtype=dtype, attn_implementation="eager")
     model.to(args.device).eval()
     with torch.no_grad():
         theirs = model(torch.tensor(ids, device=args.device)).logits.float().cpu().numpy()

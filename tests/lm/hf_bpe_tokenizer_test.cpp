@@ -13,55 +13,13 @@
 #include "gr2/core/error.h"
 #include "gr2/core/file_io.h"
 #include "gr2/lm/hf_bpe_tokenizer.h"
+#include "lm/tiny_hf_tokenizer.h"
 #include "test_util.h"
 
 namespace gr2::lm {
 namespace {
 
 using Json = nlohmann::json;
-
-// GPT-2's byte-to-unicode spelling of one byte (the test's own copy of the table's rule).
-std::string byte_char(int b) {
-  static std::vector<std::string> table = [] {
-    std::vector<std::string> t(256);
-    int next = 256;
-    for (int x = 0; x < 256; ++x) {
-      const bool printable = (x >= 33 && x <= 126) || (x >= 161 && x <= 172) || (x >= 174 && x <= 255);
-      const int cp = printable ? x : next++;
-      std::string s;
-      if (cp < 0x80) {
-        s.push_back(static_cast<char>(cp));
-      } else {
-        s.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-        s.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-      }
-      t[static_cast<size_t>(x)] = s;
-    }
-    return t;
-  }();
-  return table[static_cast<size_t>(b)];
-}
-
-// A GPT-2-style tokenizer.json: the 256 byte tokens (ids 0-255), then the given merges in rank order
-// (ids 256...), and <|im_end|> as a special added token.
-Json tiny_tokenizer(const std::vector<std::pair<std::string, std::string>>& merges) {
-  Json vocab = Json::object();
-  for (int b = 0; b < 256; ++b) vocab[byte_char(b)] = b;
-  Json merge_list = Json::array();
-  int64_t next = 256;
-  for (const auto& [a, b] : merges) {
-    vocab[a + b] = next++;
-    merge_list.push_back(a + " " + b);
-  }
-  Json j;
-  j["model"] = {{"type", "BPE"}, {"vocab", vocab}, {"merges", merge_list}, {"dropout", nullptr}, {"byte_fallback", false}};
-  j["normalizer"] = nullptr;
-  j["pre_tokenizer"] = {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"use_regex", true}};
-  j["decoder"] = {{"type", "ByteLevel"}};
-  j["post_processor"] = nullptr;
-  j["added_tokens"] = Json::array({{{"id", next}, {"content", "<|im_end|>"}, {"special", true}, {"normalized", false}}});
-  return j;
-}
 
 TEST(HfBpeTokenizer, MergesApplyLowestRankFirstAndAddedTokensSplitFirst) {
   // "Ġ" is the byte-level spelling of a space.

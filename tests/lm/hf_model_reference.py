@@ -20,7 +20,7 @@ import torch
 
 def logits(model_dir, ids):
     from transformers import Qwen3ForCausalLM
-    model = Qwen3ForCausalLM.from_pretrained(model_dir, torch_dtype=torch.float32, attn_implementation="eager")
+    model = Qwen3ForCausalLM.from_pretrained(model_dir, dtype=torch.float32, attn_implementation="eager")
     model.eval()
     with torch.no_grad():
         return model(torch.tensor(ids)).logits.float().numpy()

@@ -261,5 +261,31 @@ TEST(Qwen3Model, ResizeKeepsRowsAndInitialisesNewOnesNearTheMean) {
   expect_error([&] { m->resize_token_embeddings(50, 1); }, "cannot shrink");
 }
 
+// A padded base (Qwen3: 151,936 rows for 151,669 tokens) whose padding rows now stand for new tokens:
+// rows from keep_rows on start near the mean of the kept rows; padding beyond the new size is cut.
+TEST(Qwen3Model, ResizeFromKeepRowsReinitialisesPaddingRowsAndCanCutThem) {
+  auto m = tiny_model(false);  // 97 rows
+  auto old_embed = m->model->embed_tokens->weight.detach().clone();
+  {
+    torch::NoGradGuard g;  // padding rows far from the rest, so a kept padding row would show
+    m->model->embed_tokens->weight.narrow(0, 90, 7).fill_(5.0);
+    m->lm_head->weight.narrow(0, 90, 7).fill_(5.0);
+  }
+  m->resize_token_embeddings(110, 3, 0.02, /*keep_rows=*/90);
+  auto e = m->model->embed_tokens->weight;
+  ASSERT_EQ(e.size(0), 110);
+  EXPECT_TRUE(torch::equal(e.narrow(0, 0, 90), old_embed.narrow(0, 0, 90)));
+  EXPECT_LT(e.narrow(0, 90, 20).abs().max().item<double>(), 1.0);  // the 5.0 padding rows were replaced
+  EXPECT_LT(m->lm_head->weight.narrow(0, 90, 20).abs().max().item<double>(), 1.0);
+  EXPECT_LT((e.narrow(0, 90, 20).mean(0) - old_embed.narrow(0, 0, 90).mean(0)).abs().max().item<double>(), 0.02);
+
+  auto cut = tiny_model(true);  // 97 rows, tied; 92 tokens now
+  cut->resize_token_embeddings(92, 3, 0.02, /*keep_rows=*/90);
+  EXPECT_EQ(cut->config().vocab_size, 92);
+  EXPECT_EQ(cut->model->embed_tokens->weight.size(0), 92);
+  expect_error([&] { tiny_model(true)->resize_token_embeddings(80, 3, 0.02, 90); }, "below the 90 rows to keep");
+  expect_error([&] { tiny_model(true)->resize_token_embeddings(120, 3, 0.02, 200); }, "keep_rows");
+}
+
 }  // namespace
 }  // namespace gr2::lm

@@ -5,26 +5,25 @@
 
 #include <set>
 
+#include <cstdlib>
+
 #include "gr2/core/file_io.h"
 #include "gr2/core/jsonl.h"
+#include "lm/tiny_hf_tokenizer.h"
 #include "test_util.h"
 
 namespace gr2 {
 namespace {
 
-TEST(Pipeline, QuickConfigRunsEveryStageAndRerunSkipsThem) {
-  TempDir dir;
-  const std::string work = dir.path("work");
-  const CliResult first = run_cli("pipeline " GR2_SOURCE_DIR "/configs/quick.toml --work " + work + " --device cpu");
-  ASSERT_EQ(first.status, 0) << first.output;
-
-  const Json report = Json::parse(read_file(work + "/eval/report.json"));
+// The policy names of an evaluation report, after checking every row: LM rows answer with
+// constrained decoding (every answer a valid permutation), R@1 is a proportion.
+std::set<std::string> checked_report_rows(const std::string& report_path) {
+  const Json report = Json::parse(read_file(report_path));
   std::set<std::string> names;
   for (const auto& p : report.at("policies")) {
     names.insert(p.at("name").get<std::string>());
     const Json& d = p.at("diagnostics");
     if (d.at("can_fail").get<bool>()) {
-      // LM rows answer with constrained decoding: every answer is a valid permutation.
       EXPECT_EQ(d.at("invalid").get<int64_t>(), 0) << p.at("name");
       EXPECT_GT(d.at("answers").get<int64_t>(), 0) << p.at("name");
     }
@@ -32,6 +31,16 @@ TEST(Pipeline, QuickConfigRunsEveryStageAndRerunSkipsThem) {
     EXPECT_GE(r1, 0.0);
     EXPECT_LE(r1, 1.0);
   }
+  return names;
+}
+
+TEST(Pipeline, QuickConfigRunsEveryStageAndRerunSkipsThem) {
+  TempDir dir;
+  const std::string work = dir.path("work");
+  const CliResult first = run_cli("pipeline " GR2_SOURCE_DIR "/configs/quick.toml --work " + work + " --device cpu");
+  ASSERT_EQ(first.status, 0) << first.output;
+
+  const std::set<std::string> names = checked_report_rows(work + "/eval/report.json");
   for (const char* row : {"incoming", "popularity", "heuristic", "prm", "midtrain", "sft_targeted", "sft_rejection",
                           "rl_naive", "rl_conditional"})
     EXPECT_TRUE(names.count(row)) << "missing row " << row << "\n" << first.output;
@@ -53,6 +62,59 @@ TEST(Pipeline, QuickConfigRunsEveryStageAndRerunSkipsThem) {
   EXPECT_NE(second.output.find("[rl_conditional] current; skipped"), std::string::npos) << second.output;
   EXPECT_NE(second.output.find("[pretrain] current; skipped"), std::string::npos) << second.output;
   EXPECT_EQ(second.output.find("] running"), std::string::npos) << second.output;
+}
+
+// [pipeline] base_model = a Hugging Face directory (tokenizer.json with Qwen3's special tokens,
+// config.json, model.safetensors with padding rows, as Qwen3 checkpoints have): midtrain adds the SID
+// tokens, and every later stage runs on that vocabulary. The final checkpoint is a Hugging Face
+// directory again: with the reference environment, transformers reads it with each SID token a
+// single token and one embedding row per token.
+TEST(Pipeline, HuggingFaceBaseModelRunsEveryStageAndExportsSidTokens) {
+  TempDir dir;
+  Json tokenizer = lm::tiny_tokenizer({{"e", "r"}, {"Ġ", "t"}, {"t", "h"}});  // <|im_end|> = 259
+  int64_t id = 260;
+  for (const char* t : {"<|endoftext|>", "<|im_start|>", "<think>", "</think>"})
+    tokenizer["added_tokens"].push_back(lm::added_token(id++, t));
+  const std::string base = dir.path("base");
+  // 300 rows for 264 tokens: padding, as Qwen3 has (151,936 rows for 151,669 tokens).
+  const CliResult init = run_cli("model init --config " GR2_SOURCE_DIR "/configs/quick.toml --vocab-size 300 --out " + base);
+  ASSERT_EQ(init.status, 0) << init.output;
+  dir.write("base/tokenizer.json", tokenizer.dump());
+
+  const std::string work = dir.path("work");
+  const CliResult r = run_cli("pipeline " GR2_SOURCE_DIR "/configs/quick.toml --work " + work + " --device cpu" +
+                              " --set pipeline.base_model=" + base + " --set pipeline.sft_rejection=false" +
+                              " --set pipeline.rl_init=sft_targeted --set pipeline.naive_rl=false" +
+                              " --set sft.think=false --set sft.seq_len=1024");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("midtrain: vocabulary 300 -> "), std::string::npos) << r.output;
+  const std::set<std::string> names = checked_report_rows(work + "/eval/report.json");
+  for (const char* row : {"midtrain", "sft_targeted", "rl_conditional"}) EXPECT_TRUE(names.count(row)) << row;
+
+  // quick.toml's SIDs: 3 levels x 32 codes after 264 base tokens and <|sid_begin|>, <|sid_end|>.
+  const std::string final_dir = work + "/rl_conditional";
+  const Json config = Json::parse(read_file(final_dir + "/config.json"));
+  EXPECT_EQ(config.at("vocab_size").get<int64_t>(), 264 + 2 + 3 * 32);
+  const Json saved = Json::parse(read_file(final_dir + "/tokenizer.json"));
+  EXPECT_EQ(saved.at("added_tokens").back().at("content"), "<s_c_31>");
+  EXPECT_EQ(saved.at("added_tokens").back().at("id"), 264 + 2 + 3 * 32 - 1);
+
+  const char* python = std::getenv("GR2_REFERENCE_PYTHON");
+  if (!python || !*python) GTEST_SKIP() << "no reference environment: the transformers half of this test skips";
+  int status = -1;
+  const std::string out = run_command(
+      std::string(python) + " -c '\n"
+      "import sys, torch\n"
+      "from transformers import AutoModelForCausalLM, AutoTokenizer\n"
+      "tok = AutoTokenizer.from_pretrained(sys.argv[1])\n"
+      "model = AutoModelForCausalLM.from_pretrained(sys.argv[1], dtype=torch.float32)\n"
+      "ids = tok.encode(\"<|sid_begin|><s_a_0><s_b_31><s_c_7><|sid_end|>\", add_special_tokens=False)\n"
+      "logits = model(torch.tensor([ids])).logits\n"
+      "print(len(tok), model.get_input_embeddings().weight.shape[0], logits.shape[-1], *ids)\n"
+      "' " + final_dir + " 2>/dev/null",
+      status);
+  ASSERT_EQ(status, 0) << out;
+  EXPECT_EQ(out, "362 362 362 264 266 329 337 265\n");
 }
 
 TEST(Pipeline, RefusesUnknownSectionsBeforeDoingAnyWork) {

@@ -155,18 +155,24 @@ torch::Tensor Qwen3LmImpl::logits(const torch::Tensor& hidden) {
 
 torch::Tensor Qwen3LmImpl::forward(const ForwardInput& in) { return logits(forward_hidden(in)); }
 
-void Qwen3LmImpl::resize_token_embeddings(int64_t new_size, uint64_t seed, double noise_std) {
+void Qwen3LmImpl::resize_token_embeddings(int64_t new_size, uint64_t seed, double noise_std, int64_t keep_rows) {
   const int64_t old_size = config_.vocab_size;
-  if (new_size < old_size)
-    throw Error("cannot shrink the vocabulary from " + std::to_string(old_size) + " to " + std::to_string(new_size));
-  if (new_size == old_size) return;
+  if (keep_rows < 0) keep_rows = old_size;
+  if (keep_rows < 1 || keep_rows > old_size)
+    throw Error("resize_token_embeddings: keep_rows " + std::to_string(keep_rows) + " is not in [1, " +
+                std::to_string(old_size) + "]");
+  if (new_size < keep_rows)
+    throw Error("cannot shrink the vocabulary from " + std::to_string(old_size) + " to " + std::to_string(new_size) +
+                (keep_rows < old_size ? " (below the " + std::to_string(keep_rows) + " rows to keep)" : ""));
+  if (new_size == old_size && keep_rows == old_size) return;
   torch::NoGradGuard no_grad;
   auto generator = at::detail::createCPUGenerator(seed);
   auto grow = [&](const torch::Tensor& old) {
-    auto mean = old.to(torch::kFloat).mean(0, /*keepdim=*/true).cpu();
-    auto noise = at::normal(0.0, noise_std, {new_size - old_size, old.size(1)}, generator);
+    auto kept = old.narrow(0, 0, keep_rows);
+    auto mean = kept.to(torch::kFloat).mean(0, /*keepdim=*/true).cpu();
+    auto noise = at::normal(0.0, noise_std, {new_size - keep_rows, old.size(1)}, generator);
     auto rows = (mean + noise).to(old.scalar_type()).to(old.device());
-    return torch::cat({old, rows}, 0);
+    return torch::cat({kept, rows}, 0);
   };
   auto embed_weight = grow(model->embed_tokens->weight);
   model->embed_tokens->weight.set_data(embed_weight);

@@ -106,9 +106,12 @@ class Qwen3LmImpl : public torch::nn::Module {
   // Logits for hidden states [..., D] -> [..., V] (tied or separate head).
   torch::Tensor logits(const torch::Tensor& hidden);
 
-  // Grows the vocabulary to `new_size` rows, keeping existing rows; new rows (and new lm_head rows
-  // when untied) are the mean of the old rows plus normal noise of std `noise_std`. Seeded.
-  void resize_token_embeddings(int64_t new_size, uint64_t seed, double noise_std = 0.02);
+  // Resizes the vocabulary to `new_size` rows, keeping rows [0, keep_rows) (-1: every existing row);
+  // the rows from keep_rows on (new rows, and existing rows that now stand for new tokens, such as
+  // the padding rows of a Qwen3 checkpoint) are the mean of the kept rows plus normal noise of std
+  // `noise_std`, in the embedding and in an untied lm_head alike. Seeded. Throws Error when
+  // new_size < keep_rows (a kept row would be cut) or keep_rows is not in [1, current rows].
+  void resize_token_embeddings(int64_t new_size, uint64_t seed, double noise_std = 0.02, int64_t keep_rows = -1);
 
   const ModelConfig& config() const { return config_; }
 

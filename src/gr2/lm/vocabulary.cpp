@@ -1,5 +1,5 @@
-// The vocabulary: SentencePiece (through lm/sentencepiece_shim.h), the special and SID tokens around
-// it, and its gr2.json description.
+// The vocabulary: SentencePiece (through lm/sentencepiece_shim.h) or a Hugging Face tokenizer.json
+// (lm/hf_bpe_tokenizer.h), the special and SID tokens around it, and its gr2.json description.
 #include "gr2/lm/vocabulary.h"
 
 #include <cerrno>
@@ -16,6 +16,7 @@
 #include "gr2/core/file_io.h"
 #include "gr2/core/jsonl.h"
 #include "gr2/core/utf8.h"
+#include "gr2/lm/hf_bpe_tokenizer.h"
 #include "gr2/lm/sentencepiece_shim.h"
 
 namespace gr2::lm {
@@ -23,50 +24,14 @@ namespace {
 
 constexpr int kFormatVersion = 1;
 constexpr const char* kModelFile = "tokenizer.model";
+constexpr const char* kHfTokenizerFile = "tokenizer.json";
+constexpr const char* kHfTokenizerConfigFile = "tokenizer_config.json";
 constexpr const char* kDescriptionFile = "gr2.json";
 constexpr int64_t kMaxLevels = 26;
-constexpr unsigned kTrainingSeed = 42;
 // UTF-8 of U+2581, SentencePiece's whitespace marker.
 constexpr std::string_view kSpaceMarker = "\xE2\x96\x81";
 // What the unused <unk> id decodes to (U+2047, SentencePiece's choice).
 constexpr std::string_view kUnknownSurface = "\xE2\x81\x87";
-
-// Training sentences from documents: one per non-blank line, lines longer than `max_bytes` cut at
-// the last space before the limit (else at a character boundary).
-class SentenceSplitter {
- public:
-  explicit SentenceSplitter(size_t max_bytes) : max_bytes_(max_bytes) {}
-
-  void add_document(std::string_view text, std::vector<std::string>& out) const {
-    size_t start = 0;
-    while (start <= text.size()) {
-      size_t end = text.find('\n', start);
-      if (end == std::string_view::npos) end = text.size();
-      add_line(text.substr(start, end - start), out);
-      start = end + 1;
-    }
-  }
-
-  void add_line(std::string_view line, std::vector<std::string>& out) const {
-    while (line.size() > max_bytes_) {
-      size_t cut = line.rfind(' ', max_bytes_);
-      if (cut == std::string_view::npos || cut < max_bytes_ / 2) {
-        cut = max_bytes_;
-        while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;
-        if (cut == 0) cut = max_bytes_;
-      }
-      push(line.substr(0, cut), out);
-      line.remove_prefix(cut);
-    }
-    push(line, out);
-  }
-
- private:
-  static void push(std::string_view s, std::vector<std::string>& out) {
-    if (s.find_first_not_of(" \t\r") != std::string_view::npos) out.emplace_back(s);
-  }
-  size_t max_bytes_;
-};
 
 std::string level_letter(int64_t level) { return std::string(1, static_cast<char>('a' + level)); }
 
@@ -92,6 +57,13 @@ size_t sid_shape_length(std::string_view text, size_t i) {
 
 // ---------------------------------------------------------------------------------------------
 
+struct Vocabulary::HfModel {
+  HfBpeTokenizer tokenizer;  // the base tokenizer (without gr2's added tokens)
+  std::string base_json;     // its tokenizer.json, compact (Json::dump())
+  std::string config;        // the base's tokenizer_config.json, or "" when it had none
+  std::string checksum;      // fnv1a64 of base_json
+};
+
 struct Vocabulary::TextModel {
   const SentencePieceShim* shim = nullptr;
   gr2_spm* handle = nullptr;
@@ -105,96 +77,6 @@ struct Vocabulary::TextModel {
     if (handle) shim->free(handle);
   }
 };
-
-void TextTokenizerOptions::validate() const {
-  require(model_type == "bpe" || model_type == "unigram",
-          "text tokenizer: model_type must be \"bpe\" or \"unigram\", got \"" + model_type + "\"");
-  require(vocab_size >= 260, "text tokenizer: vocab_size must be at least 260 (it includes <unk>, \"\\n\" and 256 "
-                             "byte pieces), got " + std::to_string(vocab_size));
-  require(character_coverage >= 0.98 && character_coverage <= 1.0,
-          "text tokenizer: character_coverage must be in [0.98, 1], got " + std::to_string(character_coverage));
-  require(input_sentence_size >= 0, "text tokenizer: input_sentence_size must be >= 0 (0: all lines)");
-  require(max_sentence_length >= 64, "text tokenizer: max_sentence_length must be at least 64 bytes");
-  require(num_threads >= 1, "text tokenizer: num_threads must be at least 1");
-}
-
-namespace {
-
-struct SentenceSource {
-  const std::vector<std::string>* sentences = nullptr;
-  size_t next = 0;
-};
-
-int next_sentence(void* ctx, const char** data, size_t* size) {
-  auto* source = static_cast<SentenceSource*>(ctx);
-  if (source->next >= source->sentences->size()) return 0;
-  const std::string& s = (*source->sentences)[source->next++];
-  *data = s.data();
-  *size = s.size();
-  return 1;
-}
-
-std::string train_model(const std::vector<std::string>& sentences, const TextTokenizerOptions& options,
-                        const std::string& what) {
-  options.validate();
-  require(!sentences.empty(), what + ": no text to train the tokenizer on (every line is blank)");
-  const std::vector<std::pair<std::string, std::string>> args = {
-      {"model_type", options.model_type},
-      {"vocab_size", std::to_string(options.vocab_size)},
-      {"hard_vocab_limit", "false"},
-      {"character_coverage", std::to_string(options.character_coverage)},
-      {"input_sentence_size", std::to_string(options.input_sentence_size)},
-      {"shuffle_input_sentence", "true"},
-      {"max_sentence_length", std::to_string(options.max_sentence_length)},
-      {"num_threads", std::to_string(options.num_threads)},
-      {"unk_id", "0"},
-      {"bos_id", "-1"},
-      {"eos_id", "-1"},
-      {"pad_id", "-1"},
-      {"user_defined_symbols", "\n"},
-      {"byte_fallback", "true"},
-      {"split_digits", "true"},
-      {"normalization_rule_name", "identity"},
-      {"add_dummy_prefix", "false"},
-      {"remove_extra_whitespaces", "false"},
-      {"minloglevel", options.verbose ? "0" : "2"},
-  };
-  std::vector<const char*> keys, values;
-  for (const auto& [k, v] : args) {
-    keys.push_back(k.c_str());
-    values.push_back(v.c_str());
-  }
-  SentenceSource source{&sentences, 0};
-  std::string model, error;
-  const SentencePieceShim& s = sentencepiece_shim();
-  if (s.train(keys.data(), values.data(), keys.size(), kTrainingSeed, next_sentence, &source, append_to_string,
-              &model, append_to_string, &error) != 0) {
-    throw Error(what + ": SentencePiece training failed: " + error);
-  }
-  return model;
-}
-
-}  // namespace
-
-Vocabulary Vocabulary::train(const std::vector<std::string>& documents, const TextTokenizerOptions& options) {
-  options.validate();
-  SentenceSplitter splitter(static_cast<size_t>(options.max_sentence_length));
-  std::vector<std::string> sentences;
-  for (const std::string& d : documents) splitter.add_document(d, sentences);
-  return from_model(train_model(sentences, options, "training documents"), "trained model");
-}
-
-Vocabulary Vocabulary::train_file(const std::string& corpus_path, const TextTokenizerOptions& options) {
-  options.validate();
-  std::ifstream in(corpus_path, std::ios::binary);
-  if (!in) throw Error(corpus_path + ": cannot open the corpus (" + std::strerror(errno) + ")");
-  SentenceSplitter splitter(static_cast<size_t>(options.max_sentence_length));
-  std::vector<std::string> sentences;
-  std::string line;
-  while (std::getline(in, line)) splitter.add_line(line, sentences);
-  if (in.bad()) throw Error(corpus_path + ": read failed");
-  return from_model(train_model(sentences, options, corpus_path), corpus_path);
-}
 
 Vocabulary Vocabulary::from_model(std::string serialized_model, const std::string& where) {
   const SentencePieceShim& s = sentencepiece_shim();
@@ -253,8 +135,55 @@ Vocabulary Vocabulary::from_model(std::string serialized_model, const std::strin
   }
   Vocabulary v;
   v.text_size_ = n;
+  v.sid_offset_ = n + static_cast<int64_t>(kSpecialTokens.size());
+  for (size_t k = 0; k < kSpecialTokens.size(); ++k) v.special_ids_[k] = n + static_cast<int64_t>(k);
   v.text_ = std::move(text);
   return v;
+}
+
+Vocabulary Vocabulary::from_hf_json(const Json& tokenizer_json, std::string tokenizer_config, const std::string& where) {
+  auto hf = std::make_shared<HfModel>(HfModel{HfBpeTokenizer::from_json(tokenizer_json, where), tokenizer_json.dump(),
+                                              std::move(tokenizer_config), ""});
+  hf->checksum = hex64(fnv1a64(hf->base_json));
+  Vocabulary v;
+  v.text_size_ = hf->tokenizer.size();
+  int64_t next = v.text_size_;
+  for (size_t k = 0; k < kSpecialTokens.size(); ++k) {
+    const std::optional<int64_t> id = hf->tokenizer.token_id(kSpecialTokens[k]);
+    v.special_ids_[k] = id ? *id : next++;
+  }
+  v.sid_offset_ = next;
+  v.hf_ = std::move(hf);
+  return v;
+}
+
+Vocabulary Vocabulary::from_hf_tokenizer(const std::string& path) {
+  const bool dir = std::filesystem::is_directory(path);
+  const std::string file = dir ? join_path(path, kHfTokenizerFile) : path;
+  require(file_exists(file), file + ": missing (a Hugging Face tokenizer.json, or a directory holding one)");
+  const Json j = Json::parse(read_file(file), nullptr, /*allow_exceptions=*/false);
+  require(!j.is_discarded(), file + ": invalid JSON");
+  std::string config;
+  const std::string config_path = join_path(dir ? path : std::filesystem::path(path).parent_path().string(), kHfTokenizerConfigFile);
+  if (file_exists(config_path)) {
+    config = read_file(config_path);
+    require(!Json::parse(config, nullptr, false).is_discarded(), config_path + ": invalid JSON");
+  }
+  return from_hf_json(j, std::move(config), file);
+}
+
+Json Vocabulary::hf_tokenizer_json() const {
+  require(hf_ != nullptr, "vocabulary: a SentencePiece vocabulary has no tokenizer.json");
+  Json j = Json::parse(hf_->base_json);
+  if (!j.contains("added_tokens") || !j["added_tokens"].is_array()) j["added_tokens"] = Json::array();
+  const auto add = [&](int64_t id, const std::string& content, bool special) {
+    j["added_tokens"].push_back({{"id", id}, {"content", content}, {"single_word", false}, {"lstrip", false},
+                                 {"rstrip", false}, {"normalized", false}, {"special", special}});
+  };
+  for (size_t k = 0; k < kSpecialTokens.size(); ++k)
+    if (special_ids_[k] >= text_size_) add(special_ids_[k], std::string(kSpecialTokens[k]), true);
+  for (int64_t id = sid_offset_; id < size(); ++id) add(id, piece(id), false);
+  return j;
 }
 
 Vocabulary Vocabulary::with_sids(int64_t levels, int64_t codes) const {
@@ -281,6 +210,12 @@ Vocabulary Vocabulary::without_sids() const {
 }
 
 void Vocabulary::encode_text(std::string_view text, std::vector<int64_t>& out) const {
+  if (text.empty()) return;
+  if (hf_) {
+    const std::vector<int64_t> ids = hf_->tokenizer.encode(text);
+    out.insert(out.end(), ids.begin(), ids.end());
+    return;
+  }
   // Runs of valid UTF-8 go to SentencePiece; invalid bytes and U+2581 (its space marker, which it
   // would decode as a space) become byte pieces, so that every byte string round-trips.
   const TextModel& m = *text_;
@@ -318,7 +253,7 @@ std::vector<int64_t> Vocabulary::encode(std::string_view text) const {
     size_t len = 0;
     for (size_t k = 0; k < kSpecialTokens.size(); ++k) {
       if (text.compare(i, kSpecialTokens[k].size(), kSpecialTokens[k]) == 0) {
-        id = text_size_ + static_cast<int64_t>(k);
+        id = special_ids_[k];
         len = kSpecialTokens[k].size();
         break;
       }
@@ -355,6 +290,19 @@ std::vector<int64_t> Vocabulary::encode(std::string_view text) const {
 
 std::string Vocabulary::decode(const std::vector<int64_t>& ids) const {
   std::string out;
+  if (hf_) {  // runs of base ids decode together (a byte-level token may hold part of a character)
+    std::vector<int64_t> run;
+    for (int64_t id : ids) {
+      if (id >= 0 && id < text_size_) {
+        run.push_back(id);
+        continue;
+      }
+      out += hf_->tokenizer.decode(run);
+      run.clear();
+      out += piece(id);
+    }
+    return out + hf_->tokenizer.decode(run);
+  }
   for (int64_t id : ids) {
     if (id >= 0 && id < text_size_) {
       out += text_->surfaces[static_cast<size_t>(id)];
@@ -367,9 +315,15 @@ std::string Vocabulary::decode(const std::vector<int64_t>& ids) const {
 
 int64_t Vocabulary::special_id(std::string_view token) const {
   for (size_t k = 0; k < kSpecialTokens.size(); ++k) {
-    if (kSpecialTokens[k] == token) return text_size_ + static_cast<int64_t>(k);
+    if (kSpecialTokens[k] == token) return special_ids_[k];
   }
   throw Error("vocabulary: \"" + std::string(token) + "\" is not a special token");
+}
+
+bool Vocabulary::is_special(int64_t id) const {
+  for (int64_t s : special_ids_)
+    if (s == id) return true;
+  return false;
 }
 
 int64_t Vocabulary::sid_token(int64_t level, int64_t code) const {
@@ -400,23 +354,29 @@ std::vector<int64_t> Vocabulary::item_tokens(const int32_t* sid, int64_t levels)
 std::string Vocabulary::piece(int64_t id) const {
   require(id >= 0 && id < size(),
           "vocabulary: token id " + std::to_string(id) + " is outside [0, " + std::to_string(size()) + ")");
-  if (id < text_size_) return text_->pieces[static_cast<size_t>(id)];
-  if (id < sid_offset()) return std::string(kSpecialTokens[static_cast<size_t>(id - text_size_)]);
+  if (id < text_size_) return hf_ ? hf_->tokenizer.token(id) : text_->pieces[static_cast<size_t>(id)];
+  if (id < sid_offset_) {
+    for (size_t k = 0; k < kSpecialTokens.size(); ++k)
+      if (special_ids_[k] == id) return std::string(kSpecialTokens[k]);
+  }
   const int64_t k = id - sid_offset();
   return sid_spelling(k / sid_codes_, k % sid_codes_);
 }
 
-const std::string& Vocabulary::text_model() const { return text_->serialized; }
+const std::string& Vocabulary::text_model() const {
+  require(text_ != nullptr, "vocabulary: a Hugging Face vocabulary has no SentencePiece model (see hf_tokenizer_json)");
+  return text_->serialized;
+}
 
 Json Vocabulary::to_json() const {
   Json specials = Json::array();
   for (size_t k = 0; k < kSpecialTokens.size(); ++k) {
-    specials.push_back({{"token", std::string(kSpecialTokens[k])}, {"id", text_size_ + static_cast<int64_t>(k)}});
+    specials.push_back({{"token", std::string(kSpecialTokens[k])}, {"id", special_ids_[k]}});
   }
   return Json{{"format_version", kFormatVersion},
-              {"text_model", "sentencepiece"},
-              {"text_model_file", kModelFile},
-              {"text_model_fnv1a64", text_->checksum},
+              {"text_model", text_kind()},
+              {"text_model_file", hf_ ? kHfTokenizerFile : kModelFile},
+              {"text_model_fnv1a64", hf_ ? hf_->checksum : text_->checksum},
               {"text_size", text_size_},
               {"special_tokens", specials},
               {"pad_token", std::string(kSpecialTokens[0])},
@@ -442,18 +402,20 @@ Vocabulary Vocabulary::described(Vocabulary v, const Json& description, const st
     throw f.error("format_version", "this gr2 reads version " + std::to_string(kFormatVersion) + ", got " +
                                         std::to_string(version));
   }
-  if (f.optional_string("text_model", "sentencepiece") != "sentencepiece")
-    throw f.error("text_model", "expected \"sentencepiece\"");
+  const std::string file = v.hf_ ? kHfTokenizerFile : kModelFile;
+  if (f.optional_string("text_model", "sentencepiece") != v.text_kind())
+    throw f.error("text_model", std::string("expected \"") + v.text_kind() + "\" (the kind of " + file + ")");
   const int64_t text_size = f.int64("text_size");
   if (text_size != v.text_size_) {
-    throw f.error("text_size", "says " + std::to_string(text_size) + " but the SentencePiece model has " +
-                                   std::to_string(v.text_size_) + " pieces (tokenizer.model from another vocabulary?)");
+    throw f.error("text_size", "says " + std::to_string(text_size) + " but " + file + " has " +
+                                   std::to_string(v.text_size_) + " ids (" + file + " from another vocabulary?)");
   }
   if (f.has("text_model_fnv1a64")) {
     const std::string checksum = f.string("text_model_fnv1a64");
-    if (checksum != v.text_->checksum) {
-      throw f.error("text_model_fnv1a64", "the SentencePiece model's checksum is " + v.text_->checksum + ", not " +
-                                              checksum + " (tokenizer.model from another vocabulary?)");
+    const std::string& actual = v.hf_ ? v.hf_->checksum : v.text_->checksum;
+    if (checksum != actual) {
+      throw f.error("text_model_fnv1a64", "the checksum of " + file + " is " + actual + ", not " + checksum + " (" +
+                                              file + " from another vocabulary?)");
     }
   }
   const Json& specials = f.array("special_tokens");
@@ -461,7 +423,7 @@ Vocabulary Vocabulary::described(Vocabulary v, const Json& description, const st
     throw f.error("special_tokens", "expected " + std::to_string(kSpecialTokens.size()) + " entries");
   for (size_t k = 0; k < kSpecialTokens.size(); ++k) {
     const Json& e = specials[k];
-    const int64_t expected = text_size + static_cast<int64_t>(k);
+    const int64_t expected = v.special_ids_[k];
     if (!e.is_object() || !e.contains("token") || !e.contains("id") || e["token"] != std::string(kSpecialTokens[k]) ||
         e["id"] != expected) {
       throw f.error("special_tokens", "entry " + std::to_string(k) + " must be {\"token\": \"" +
@@ -470,8 +432,8 @@ Vocabulary Vocabulary::described(Vocabulary v, const Json& description, const st
     }
   }
   if (f.int64("sid_offset") != v.sid_offset())
-    throw f.error("sid_offset", "must be text_size + " + std::to_string(kSpecialTokens.size()) + " = " +
-                                    std::to_string(v.sid_offset()));
+    throw f.error("sid_offset", "must be text_size + " + std::to_string(v.sid_offset() - v.text_size_) +
+                                    " (the appended special tokens) = " + std::to_string(v.sid_offset()));
   const int64_t levels = f.int64("sid_levels");
   const int64_t codes = f.int64("sid_codes");
   if (levels < 0 || levels > kMaxLevels) throw f.error("sid_levels", "must be in [0, 26]");
@@ -488,7 +450,19 @@ Vocabulary Vocabulary::described(Vocabulary v, const Json& description, const st
 
 void Vocabulary::save(const std::string& dir) const {
   make_directories(dir);
-  write_file_atomic(join_path(dir, kModelFile), text_->serialized);
+  if (hf_) {
+    write_file_atomic(join_path(dir, kHfTokenizerFile), hf_tokenizer_json().dump(2) + "\n");
+    // The base's tokenizer_config.json (chat template, special-token names) as it was: transformers
+    // takes the added tokens, gr2's included, from tokenizer.json.
+    write_file_atomic(join_path(dir, kHfTokenizerConfigFile),
+                      hf_->config.empty() ? Json{{"tokenizer_class", "PreTrainedTokenizerFast"},
+                                                 {"eos_token", std::string(kSpecialTokens[0])},
+                                                 {"pad_token", std::string(kSpecialTokens[0])}}
+                                                    .dump(2) + "\n"
+                                          : hf_->config);
+  } else {
+    write_file_atomic(join_path(dir, kModelFile), text_->serialized);
+  }
   const std::string json_path = join_path(dir, kDescriptionFile);
   Json doc = Json::object();
   if (file_exists(json_path)) {
@@ -504,18 +478,51 @@ void Vocabulary::save(const std::string& dir) const {
 Vocabulary Vocabulary::load(const std::string& dir) {
   const std::string json_path = join_path(dir, kDescriptionFile);
   const std::string model_path = join_path(dir, kModelFile);
+  const std::string hf_path = join_path(dir, kHfTokenizerFile);
+  Json doc;
+  if (file_exists(json_path)) {
+    doc = Json::parse(read_file(json_path), nullptr, /*allow_exceptions=*/false);
+    require(!doc.is_discarded(), json_path + ": invalid JSON");
+  }
+  const bool described_here = doc.is_object() && doc.contains("vocabulary");
+  if (!described_here && file_exists(hf_path)) return from_hf_tokenizer(dir);  // a Hugging Face checkpoint
   require(file_exists(json_path), json_path + ": missing; a vocabulary directory holds " + kDescriptionFile + " and " +
-                                      kModelFile + " (from 'gr2 vocab train' or a gr2 checkpoint)");
-  const Json doc = Json::parse(read_file(json_path), nullptr, /*allow_exceptions=*/false);
-  require(!doc.is_discarded(), json_path + ": invalid JSON");
-  require(doc.is_object() && doc.contains("vocabulary"), json_path + ": no \"vocabulary\" key");
-  require(file_exists(model_path), model_path + ": missing (the SentencePiece model of " + json_path + ")");
-  return described(from_model(read_file(model_path), model_path), doc["vocabulary"], json_path + ": vocabulary");
+                                      kModelFile + " (from 'gr2 vocab train' or a gr2 checkpoint), or a Hugging Face " +
+                                      kHfTokenizerFile);
+  require(described_here, json_path + ": no \"vocabulary\" key");
+  const Json& description = doc["vocabulary"];
+  const std::string where = json_path + ": vocabulary";
+  if (!description.is_object() || description.value("text_model", "sentencepiece") != "hf_bpe") {
+    require(file_exists(model_path), model_path + ": missing (the SentencePiece model of " + json_path + ")");
+    return described(from_model(read_file(model_path), model_path), description, where);
+  }
+  // tokenizer.json as save() wrote it: the base's added tokens, then gr2's (ids >= text_size).
+  require(file_exists(hf_path), hf_path + ": missing (the tokenizer of " + json_path + ")");
+  Json j = Json::parse(read_file(hf_path), nullptr, /*allow_exceptions=*/false);
+  require(!j.is_discarded() && j.is_object(), hf_path + ": invalid JSON");
+  require(description.contains("text_size") && description["text_size"].is_number_integer(),
+          where + ": text_size: expected an integer");
+  const int64_t text_size = description["text_size"].get<int64_t>();
+  Json ours = Json::array(), base_added = Json::array();
+  for (const Json& a : j.value("added_tokens", Json::array()))
+    (a.is_object() && a.value("id", int64_t{-1}) >= text_size ? ours : base_added).push_back(a);
+  j["added_tokens"] = base_added;
+  const std::string config_path = join_path(dir, kHfTokenizerConfigFile);
+  Vocabulary v = described(from_hf_json(j, file_exists(config_path) ? read_file(config_path) : "", hf_path),
+                           description, where);
+  const Json expected = v.hf_tokenizer_json()["added_tokens"];
+  require(base_added.size() + ours.size() == expected.size() &&
+              std::equal(ours.begin(), ours.end(), expected.begin() + static_cast<std::ptrdiff_t>(base_added.size())),
+          hf_path + ": added_tokens: the tokens from id " + std::to_string(text_size) +
+              " on are not the special and SID tokens " + json_path + " describes (edited by hand?)");
+  return v;
 }
 
 bool Vocabulary::operator==(const Vocabulary& other) const {
-  return text_size_ == other.text_size_ && sid_levels_ == other.sid_levels_ && sid_codes_ == other.sid_codes_ &&
-         text_->serialized == other.text_->serialized;
+  if ((hf_ == nullptr) != (other.hf_ == nullptr)) return false;
+  const bool same_text = hf_ ? hf_->base_json == other.hf_->base_json : text_->serialized == other.text_->serialized;
+  return same_text && text_size_ == other.text_size_ && sid_offset_ == other.sid_offset_ &&
+         special_ids_ == other.special_ids_ && sid_levels_ == other.sid_levels_ && sid_codes_ == other.sid_codes_;
 }
 
 }  // namespace gr2::lm

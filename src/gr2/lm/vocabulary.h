@@ -1,14 +1,22 @@
-// The language model's vocabulary: SentencePiece text pieces, the special tokens and the SID tokens,
-// with encode/decode that round-trip any text and save/load beside a checkpoint. Plain C++ (no
-// LibTorch). Layout and spellings: docs/vocabulary.md.
+// The language model's vocabulary: a text tokenizer, the special tokens and the SID tokens, with
+// encode/decode that round-trip any text and save/load beside a checkpoint. Two kinds of text
+// tokenizer: SentencePiece (the vocabulary gr2 trains for models it pretrains itself) and a Hugging
+// Face byte-level BPE tokenizer.json (hf_bpe_tokenizer.h: the tokenizer of a pretrained checkpoint
+// such as Qwen3). Plain C++ (no LibTorch). Layout and spellings: docs/vocabulary.md.
 //
 // Token ids, a contract the model, prompts and checkpoints rely on:
-//   [0, text_size)                        SentencePiece pieces (0 = <unk>, never produced by encode)
-//   [text_size, text_size + 7)            special tokens, in the order of kSpecialTokens
+//   [0, text_size)                        the text tokenizer's ids. SentencePiece: its pieces (0 =
+//                                         <unk>, never produced by encode). Hugging Face: every id of
+//                                         the base tokenizer.json, its own added tokens included
+//   special tokens (kSpecialTokens)       SentencePiece: [text_size, text_size + 7) in that order.
+//                                         Hugging Face: the base's own id where it has the token
+//                                         (Qwen3 has all but <|sid_begin|>, <|sid_end|>), the others
+//                                         appended from text_size on, in kSpecialTokens order
 //   [sid_offset, sid_offset + L * C)      SID tokens: level l, code c -> sid_offset + l * C + c,
 //                                         spelled "<s_" + ('a' + l) + "_" + c + ">", e.g. "<s_a_97>"
-// with sid_offset = text_size + 7. A vocabulary may have no SID tokens (L = 0), e.g. for
-// pretraining; with_sids() appends them, leaving every existing id unchanged.
+// with sid_offset = text_size + the number of appended special tokens (7 for SentencePiece). A
+// vocabulary may have no SID tokens (L = 0), e.g. for pretraining; with_sids() appends them, leaving
+// every existing id unchanged.
 #pragma once
 
 #include <array>
@@ -55,6 +63,11 @@ class Vocabulary {
   // Trains the text model on in-memory documents (a document may span lines; each line is one
   // training sentence). The result has no SID tokens.
   static Vocabulary train(const std::vector<std::string>& documents, const TextTokenizerOptions& options = {});
+  // The vocabulary of a pretrained checkpoint: `path` is a Hugging Face tokenizer.json of the
+  // byte-level BPE kind, or a directory holding one (and optionally tokenizer_config.json, kept for
+  // save()). The special tokens the base lacks are appended after its ids; no SID tokens. Throws
+  // Error naming the file and field for anything HfBpeTokenizer refuses.
+  static Vocabulary from_hf_tokenizer(const std::string& path);
 
   // The same text and special tokens plus SID tokens for `levels` x `codes` (1 <= levels <= 26,
   // codes >= 1), appended at the end: every existing id keeps its meaning, so a vocabulary that
@@ -75,36 +88,48 @@ class Vocabulary {
 
   int64_t size() const { return sid_offset() + sid_levels_ * sid_codes_; }
   int64_t text_size() const { return text_size_; }
-  int64_t sid_offset() const { return text_size_ + static_cast<int64_t>(kSpecialTokens.size()); }
+  int64_t sid_offset() const { return sid_offset_; }
+  // "sentencepiece" or "hf_bpe".
+  const char* text_kind() const { return hf_ ? "hf_bpe" : "sentencepiece"; }
+  // Ids below this were in the tokenizer the base checkpoint was trained with; the rest were added
+  // by gr2 (for a Hugging Face base: the appended special tokens and the SID tokens), so their
+  // embedding rows are new. sid_offset() for SentencePiece (gr2 pretrains its special tokens).
+  int64_t base_size() const { return hf_ ? text_size_ : sid_offset_; }
   int64_t sid_levels() const { return sid_levels_; }
   int64_t sid_codes() const { return sid_codes_; }
 
   // Id of a special token by spelling ("<think>"). Throws Error for a string that is not one.
   int64_t special_id(std::string_view token) const;
-  int64_t pad_id() const { return text_size_; }          // <|endoftext|>
-  int64_t eos_id() const { return text_size_; }          // <|endoftext|>
-  int64_t im_start_id() const { return text_size_ + 1; }
-  int64_t im_end_id() const { return text_size_ + 2; }
-  int64_t think_begin_id() const { return text_size_ + 3; }
-  int64_t think_end_id() const { return text_size_ + 4; }
-  int64_t sid_begin_id() const { return text_size_ + 5; }
-  int64_t sid_end_id() const { return text_size_ + 6; }
+  int64_t pad_id() const { return special_ids_[0]; }  // <|endoftext|>
+  int64_t eos_id() const { return special_ids_[0]; }  // <|endoftext|>
+  int64_t im_start_id() const { return special_ids_[1]; }
+  int64_t im_end_id() const { return special_ids_[2]; }
+  int64_t think_begin_id() const { return special_ids_[3]; }
+  int64_t think_end_id() const { return special_ids_[4]; }
+  int64_t sid_begin_id() const { return special_ids_[5]; }
+  int64_t sid_end_id() const { return special_ids_[6]; }
 
   // Id of the SID token (level, code). Throws Error when outside sid_levels() x sid_codes().
   int64_t sid_token(int64_t level, int64_t code) const;
   bool is_sid_token(int64_t id) const { return id >= sid_offset() && id < size(); }
-  bool is_special(int64_t id) const { return id >= text_size_ && id < sid_offset(); }
+  // One of the 7 special tokens (a Hugging Face base's other added tokens are text ids).
+  bool is_special(int64_t id) const;
   // (level, code) of a SID token id. Throws Error when is_sid_token(id) is false.
   std::pair<int, int> sid_of_token(int64_t id) const;
   // [sid_begin, s_a, s_b, ..., sid_end] for one item's SID; `levels` must equal sid_levels().
   std::vector<int64_t> item_tokens(const int32_t* sid, int64_t levels) const;
 
   // The piece of any id: SentencePiece's piece for text ids (raw, e.g. "\xE2\x96\x81the", "<0x0A>"),
-  // the spelling for special and SID tokens. Throws Error for an id outside [0, size()).
+  // or the tokenizer.json spelling (byte-level characters, e.g. "\xC4\xA0the"), the spelling for
+  // special and SID tokens. Throws Error for an id outside [0, size()).
   std::string piece(int64_t id) const;
 
-  // The serialized SentencePiece ModelProto (the content of tokenizer.model).
+  // The serialized SentencePiece ModelProto (the content of tokenizer.model). Throws Error for a
+  // Hugging Face vocabulary.
   const std::string& text_model() const;
+  // tokenizer.json as transformers and vLLM read it: the base tokenizer with the appended special
+  // tokens and the SID tokens as added tokens (ids as here). Throws Error for a SentencePiece one.
+  Json hf_tokenizer_json() const;
 
   // The description written to gr2.json under "vocabulary": format version, text_size, the special
   // tokens with ids, sid_offset, sid_levels, sid_codes, size and a checksum of the text model.
@@ -114,27 +139,34 @@ class Vocabulary {
   static Vocabulary from_parts(const std::string& serialized_model, const Json& description,
                                const std::string& where = "vocabulary");
 
-  // Writes dir/tokenizer.model and merges {"vocabulary": to_json()} into dir/gr2.json (keeping its
-  // other keys), each atomically; creates dir.
+  // Writes the text tokenizer (SentencePiece: dir/tokenizer.model; Hugging Face: dir/tokenizer.json
+  // = hf_tokenizer_json() and dir/tokenizer_config.json, the base's own when it had one) and merges
+  // {"vocabulary": to_json()} into dir/gr2.json (keeping its other keys), each atomically; creates dir.
   void save(const std::string& dir) const;
-  // Reads dir/gr2.json's "vocabulary" and dir/tokenizer.model. Throws Error naming the file when
-  // one is missing, corrupt or inconsistent with the other.
+  // Reads dir/gr2.json's "vocabulary" and its tokenizer file; a directory without gr2.json but with
+  // a tokenizer.json (a Hugging Face checkpoint) is read with from_hf_tokenizer. Throws Error naming
+  // the file when one is missing, corrupt or inconsistent with the other.
   static Vocabulary load(const std::string& dir);
 
-  // Same text model (serialized bytes) and same layout.
+  // Same kind, same text model (serialized bytes or tokenizer.json content) and same layout.
   bool operator==(const Vocabulary& other) const;
   bool operator!=(const Vocabulary& other) const { return !(*this == other); }
 
  private:
   struct TextModel;
+  struct HfModel;
   Vocabulary() = default;
+  static Vocabulary from_hf_json(const Json& tokenizer_json, std::string tokenizer_config, const std::string& where);
   static Vocabulary from_model(std::string serialized_model, const std::string& where);
   // Checks `description` against the text-only vocabulary `v` and adds its SID tokens.
   static Vocabulary described(Vocabulary v, const Json& description, const std::string& where);
   void encode_text(std::string_view text, std::vector<int64_t>& out) const;
 
-  std::shared_ptr<const TextModel> text_;
+  std::shared_ptr<const TextModel> text_;  // SentencePiece, or null
+  std::shared_ptr<const HfModel> hf_;      // Hugging Face, or null
   int64_t text_size_ = 0;
+  int64_t sid_offset_ = 0;
+  std::array<int64_t, kSpecialTokens.size()> special_ids_{};
   int64_t sid_levels_ = 0;
   int64_t sid_codes_ = 0;
 };

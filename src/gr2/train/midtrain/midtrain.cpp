@@ -1,6 +1,7 @@
 // The mid-training stage: vocabulary + embedding growth, MidtrainTask, Trainer, next-item evaluation.
 #include "gr2/train/midtrain/midtrain.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include <torch/torch.h>
@@ -28,8 +29,9 @@ Json run_midtrain(const MidtrainConfig& config, const MidtrainOptions& o) {
   // Vocabulary with SID tokens, and the model grown to it.
   const Catalog catalog = Catalog::read_jsonl(data.catalog());
   const sid::SidTable sids = align_sids_to_catalog(sid::read_sids_jsonl(o.sids_path), catalog, o.sids_path);
-  require(file_exists(lm::CheckpointDir{o.base_dir}.tokenizer()),
-          o.base_dir + ": no tokenizer.model (the base must be a gr2 checkpoint, e.g. from 'gr2 pretrain')");
+  require(file_exists(lm::CheckpointDir{o.base_dir}.tokenizer()) || file_exists(join_path(o.base_dir, "tokenizer.json")),
+          o.base_dir + ": no tokenizer.model or tokenizer.json (the base must be a gr2 checkpoint, e.g. from "
+                       "'gr2 pretrain', or a Hugging Face Qwen3 directory)");
   const lm::Vocabulary base_vocab = lm::Vocabulary::load(o.base_dir);
   const lm::Vocabulary vocab =
       base_vocab.sid_levels() == sids.levels && base_vocab.sid_codes() == sids.codes
@@ -39,9 +41,15 @@ Json run_midtrain(const MidtrainConfig& config, const MidtrainOptions& o) {
           o.base_dir + ": the base vocabulary has " + std::to_string(vocab.sid_levels()) + " SID levels, the table " +
               std::to_string(sids.levels));
   lm::Qwen3Lm model = lm::load_model(o.base_dir, torch::kCPU);
+  // Rows of tokens the base was trained with are kept; rows of gr2's new tokens (SID tokens, and for a
+  // Hugging Face base the appended special tokens, which may fall on its padding rows) start near
+  // the mean. A padded base whose padding outnumbers the new tokens is cut to the vocabulary, since
+  // the re-ranker samples from every row.
   const int64_t old_rows = model->config().vocab_size;
-  if (old_rows < vocab.size())
-    model->resize_token_embeddings(vocab.size(), derive_seed(config.train.seed, "midtrain-new-rows"), config.new_token_noise);
+  const int64_t keep_rows = std::min(old_rows, base_vocab.sid_levels() > 0 ? base_vocab.size() : base_vocab.base_size());
+  if (old_rows != vocab.size() || keep_rows < old_rows)
+    model->resize_token_embeddings(vocab.size(), derive_seed(config.train.seed, "midtrain-new-rows"), config.new_token_noise,
+                                   keep_rows);
   log_info(strprintf("midtrain: vocabulary %lld -> %lld tokens (%lld SID levels x %lld codes), model %lld parameters",
                static_cast<long long>(old_rows), static_cast<long long>(vocab.size()),
                static_cast<long long>(sids.levels), static_cast<long long>(sids.codes),
