@@ -7,7 +7,7 @@ JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?=
 GR2         = $(BUILD_DIR)/gr2
 
-.PHONY: build demo test bench fuzz clean deps
+.PHONY: build demo test bench fuzz cuda-check clean deps
 
 deps:
 	@scripts/install_deps.sh build
@@ -46,5 +46,10 @@ fuzz:
 	  build-fuzz/fuzz_$$t -runs=$(or $(FUZZ_RUNS),1000000) -max_len=4096 -dict=fuzz/$$t.dict \
 	    -print_final_stats=1 fuzz/corpus_$$t fuzz/seeds/$$t || exit 1; done
 
+# Builds gr2 and its tests against PyPI's CUDA LibTorch 2.x (warnings as errors) and runs the tests on
+# the CPU: needs nvcc, no GPU (scripts/cuda_check.sh; docs/benchmarks.md says what it covers).
+cuda-check:
+	@scripts/cuda_check.sh build-cuda
+
 clean:
-	rm -rf $(BUILD_DIR) build-fuzz
+	rm -rf $(BUILD_DIR) build-fuzz build-cuda
