@@ -10,6 +10,10 @@ as matmul + softmax, SwiGLU, tied head) and the same step: next-token cross-entr
 tokens, backward, global-norm clipping at 1.0, AdamW with weight decay on the projection matrices
 only. Runs W untimed steps, then N timed ones, and prints one JSON line:
 {"tokens_per_s": ..., "step_s": ..., "parameters": ..., "threads": ...}.
+
+On the GPU (tools/gpu_check.sh): --device cuda runs the forward pass under bf16 autocast, as gr2
+does there, and --transformers trains transformers' Qwen3ForCausalLM (SDPA attention) instead of
+the hand-written module above, the PyTorch model a user would otherwise train.
 """
 import argparse
 import json
@@ -111,11 +115,11 @@ class Qwen3(nn.Module):
 
     def forward(self, ids):
         B, T = ids.shape
-        pos = torch.arange(T).expand(B, T)
-        freqs = pos.float().unsqueeze(-1) * self.inv_freq
+        pos = torch.arange(T, device=ids.device).expand(B, T)
+        freqs = pos.float().unsqueeze(-1) * self.inv_freq.to(ids.device)
         emb = torch.cat([freqs, freqs], -1).unsqueeze(1)
         cos, sin = emb.cos(), emb.sin()
-        mask = torch.ones(T, T, dtype=torch.bool).tril().logical_not().view(1, 1, 1, T, T)
+        mask = torch.ones(T, T, dtype=torch.bool, device=ids.device).tril().logical_not().view(1, 1, 1, T, T)
         h = self.embed_tokens(ids)
         for layer in self.layers:
             h = layer(h, cos, sin, mask)
@@ -132,25 +136,40 @@ def main():
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--transformers", action="store_true", help="train transformers' Qwen3ForCausalLM")
     args = ap.parse_args()
+    device = torch.device(args.device)
     if args.threads > 0:
         torch.set_num_threads(args.threads)
     with open(args.config) as f:
         c = json.load(f)
     torch.manual_seed(0)
-    model = Qwen3(c)
+    if args.transformers:
+        from transformers import Qwen3Config, Qwen3ForCausalLM
+        model = Qwen3ForCausalLM(Qwen3Config(**c, attn_implementation="sdpa")).to(device)
+        forward = lambda ids: model(input_ids=ids).logits  # noqa: E731
+    else:
+        model = Qwen3(c).to(device)
+        forward = model
     decay = [p for n, p in model.named_parameters() if n.endswith("_proj.weight")]
     plain = [p for n, p in model.named_parameters() if not n.endswith("_proj.weight")]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": plain, "weight_decay": 0.0}],
                             lr=args.lr, betas=(0.9, 0.95), eps=1e-8)
     V = c["vocab_size"]
     gen = torch.Generator().manual_seed(1)
+    autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda")
+
+    def sync():
+        if device.type == "cuda":
+            torch.cuda.synchronize()
 
     def step():
-        tokens = torch.randint(V, (args.batch, args.seq_len + 1), generator=gen)
+        tokens = torch.randint(V, (args.batch, args.seq_len + 1), generator=gen).to(device)
         x, y = tokens[:, :-1], tokens[:, 1:]
         opt.zero_grad(set_to_none=True)
-        logits = model(x)
+        with autocast:
+            logits = forward(x)
         loss = F.cross_entropy(logits.reshape(-1, V).float(), y.reshape(-1), reduction="sum")
         (loss / y.numel()).backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -159,9 +178,11 @@ def main():
 
     for _ in range(args.warmup):
         step()
+    sync()
     t0 = time.perf_counter()
     for _ in range(args.steps):
         step()
+    sync()
     dt = time.perf_counter() - t0
     params = sum(p.numel() for p in model.parameters())
     print(json.dumps({"tokens_per_s": args.batch * args.seq_len * args.steps / dt, "step_s": dt / args.steps,
