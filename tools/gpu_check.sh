@@ -18,9 +18,10 @@
 # Environment: GPU_CHECK_SMOKE=1 runs every step with tiny shapes on the CPU (checks this script on
 # a machine without a GPU); GPU_CHECK_DEMO_S (300) limits check 4; GPU_CHECK_STEPS (12) training steps.
 set -uo pipefail
-root="$(cd "$(dirname "$0")/.." && pwd)"
-out="$(mkdir -p "${1:-${OUT:-$root/work/gpu_check}}" && cd "${1:-${OUT:-$root/work/gpu_check}}" && pwd)"
-cd "$root"
+cd "$(dirname "$0")/.."
+root="$(pwd)"
+out_arg="${1:-${OUT:-work/gpu_check}}"  # relative paths are taken from the repository root
+out="$(mkdir -p "$out_arg" && cd "$out_arg" && pwd)"
 python="${PYTHON:-python3}"
 smoke="${GPU_CHECK_SMOKE:-0}"
 device=cuda
