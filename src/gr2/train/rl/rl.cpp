@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <optional>
 
 #include "gr2/core/config.h"
 #include "gr2/core/config_fields.h"
@@ -21,6 +23,7 @@
 #include "gr2/lm/model_checkpoint.h"
 #include "gr2/reranker/lm_reranker.h"
 #include "gr2/train/rl/dynamic_sampling.h"
+#include "gr2/train/rl/policy_validation.h"
 #include "gr2/train/autocast.h"
 #include "gr2/train/epoch_order.h"
 #include "gr2/train/reranker_checkpoint.h"
@@ -83,6 +86,8 @@ const ConfigFields<RlConfig>& rl_fields() {
                                  .integer("max_refill_rounds", &C::max_refill_rounds, 0, 100)
                                  .flag("constrained", &C::constrained)
                                  .integer("max_think_tokens", &C::max_think_tokens, 0, 100000)
+                                 .integer("validation_slates", &C::validation_slates, 0, 100000000)
+                                 .text("validation_metric", &C::validation_metric)
                                  .real("eps_low", &C::loss, &DapoLossOptions::eps_low, 0.0, 1.0)
                                  .real("eps_high", &C::loss, &DapoLossOptions::eps_high, 0.0, 10.0)
                                  .real("kl_coef", &C::loss, &DapoLossOptions::kl_coef, 0.0, 100.0)
@@ -109,6 +114,11 @@ RlConfig RlConfig::from_config(const Config& config) {
   rl_fields().read(s, c);
   c.reward.kind = parse_reward_kind(s.get_string("reward", reward_kind_name(c.reward.kind)));
   s.finish();
+  try {
+    parse_metric(c.validation_metric);
+  } catch (const Error& e) {
+    throw Error(std::string("[rl] validation_metric: ") + e.what());
+  }
   c.train.validate("rl");
   c.reward.validate();
   return c;
@@ -266,6 +276,85 @@ UpdateStats update_policy(TrainingRun& run, const RlConfig& config, const std::v
   return out;
 }
 
+// Keeps the best policy by validation score among the start (step 0) and the checkpoints. The
+// weights of the best checkpoint step so far live in OUT/best_validation (the start's are the init
+// checkpoint's); its step, score and every score so far travel in the checkpoints' stage_state.
+class PolicySelection {
+ public:
+  PolicySelection(const RlConfig& config, const RlOptions& options, const DataDir& data, const Catalog& catalog,
+                  const Json& stage_state)
+      : enabled_(config.validation_slates > 0),
+        metric_(parse_metric(config.validation_metric)),
+        last_step_(config.train.steps),
+        init_dir_(options.init_dir),
+        best_dir_(join_path(options.out_dir, "best_validation")) {
+    if (!enabled_) return;
+    slates_ = validation_sample(data, catalog, config.validation_slates, config.train.seed);
+    best_step_ = stage_state.value("best_step", int64_t{0});
+    if (stage_state.contains("best_score")) best_score_ = stage_state["best_score"].get<double>();
+    records_ = stage_state.value("validation", Json::array());
+    log_info(strprintf("gr2 rl: the policy is selected by %s on %zu validation slates", metric_.name.c_str(),
+                       slates_.size()));
+  }
+  bool enabled() const { return enabled_; }
+
+  // Scores the re-ranker's current policy after `step` steps; a strictly better score than the best
+  // so far makes it the best (its weights saved unless it is the last step, which is saved anyway).
+  void consider(LmReranker& reranker, int64_t step) {
+    Stopwatch clock;
+    const ValidationScore v = validate_policy(reranker, slates_, metric_);
+    const bool better = !best_score_ || v.score > *best_score_;
+    if (better) {
+      best_score_ = v.score;
+      best_step_ = step;
+      if (step > 0 && step < last_step_) lm::save_model(best_dir_, reranker.model());
+    }
+    Json record = v.metrics;
+    record["step"] = step;
+    record["score"] = v.score;
+    record["seconds"] = clock.seconds();
+    records_.push_back(record);
+    log_info(strprintf("gr2 rl: validation after step %lld: %s %.4f (R@1 %.4f), best: step %lld (%.4f), %.1f s",
+                       static_cast<long long>(step), metric_.name.c_str(), v.score, v.metrics["R@1"].get<double>(),
+                       static_cast<long long>(best_step_), *best_score_, clock.seconds()));
+  }
+  // What a checkpoint stores to resume the selection.
+  Json state() const {
+    Json j{{"best_step", best_step_}, {"validation", records_}};
+    if (best_score_) j["best_score"] = *best_score_;
+    return j;
+  }
+  // Loads the best policy's weights into `model` when the best is not the last step's.
+  void restore_best(lm::Qwen3Lm& model, torch::Device device) {
+    if (best_step_ == last_step_) return;
+    const std::string dir = best_step_ == 0 ? init_dir_ : best_dir_;
+    log_info(strprintf("gr2 rl: keeping the policy of step %lld (%s) over the last step's",
+                       static_cast<long long>(best_step_), best_step_ == 0 ? "the start" : "a checkpoint"));
+    lm::Qwen3Lm best = lm::load_model(dir, device);
+    torch::NoGradGuard no_grad;
+    auto to = model->named_parameters();
+    for (const auto& p : best->named_parameters()) to[p.key()].copy_(p.value());
+  }
+  // Removes OUT/best_validation (after the selected weights are saved as the output).
+  void discard() {
+    std::error_code ignored;
+    std::filesystem::remove_all(best_dir_, ignored);
+  }
+  Json summary() const {
+    return Json{{"metric", metric_.name}, {"slates", slates_.size()}, {"selected_step", best_step_}, {"scores", records_}};
+  }
+
+ private:
+  bool enabled_;
+  MetricSpec metric_;
+  int64_t last_step_;
+  std::string init_dir_, best_dir_;
+  std::vector<Slate> slates_;
+  int64_t best_step_ = 0;
+  std::optional<double> best_score_;
+  Json records_ = Json::array();
+};
+
 }  // namespace
 
 Json run_rl(const RlConfig& config, const RlOptions& options) {
@@ -296,6 +385,11 @@ Json run_rl(const RlConfig& config, const RlOptions& options) {
   int64_t cursor = start.stage_state.value("cursor", int64_t{0});
   if (start.step > 0) log_info(strprintf("gr2 rl: resumed at step %lld of %lld", static_cast<long long>(start.step), static_cast<long long>(config.train.steps)));
 
+  // Selection on validation slates: the start's score, then every checkpoint's; the best so far is
+  // kept on disk (best_dir) so that a resumed run can still return it.
+  PolicySelection selection(config, options, data, catalog, start.stage_state);
+  if (selection.enabled() && start.step == 0) selection.consider(*reranker, 0);
+
   EpochOrder order(config.train.seed, static_cast<int64_t>(slates.size()));
   Progress progress("rl", config.train.steps - start.step);
   Stopwatch clock;
@@ -325,13 +419,21 @@ Json run_rl(const RlConfig& config, const RlOptions& options) {
     progress.update(step + 1 - start.step, {{"reward", record["reward_mean"].get<double>()},
                                             {"kept", record["kept_share"].get<double>()},
                                             {"copy", record["identity_copy_rate"].get<double>()}});
-    if (run.checkpoint_due(step + 1)) run.checkpoint(step + 1, Json{{"cursor", cursor}});
+    if (run.checkpoint_due(step + 1)) {
+      if (selection.enabled()) selection.consider(*reranker, step + 1);
+      Json state = selection.state();
+      state["cursor"] = cursor;
+      run.checkpoint(step + 1, state);
+    }
   }
   progress.finish();
 
+  if (selection.enabled()) selection.restore_best(run.model(), device);
   lm::save_model(options.out_dir, run.model());
+  selection.discard();
   Json summary{{"stage", "rl"}, {"config", config.to_json()}, {"first_step", first}, {"last_step", last},
                {"seconds", clock.seconds()}, {"init", options.init_dir}};
+  if (selection.enabled()) summary["validation"] = selection.summary();
   finish_reranker_checkpoint(options.init_dir, options.out_dir, reranker->options().to_json(), summary);
   return summary;
 }

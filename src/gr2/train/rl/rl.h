@@ -7,6 +7,10 @@
 // temperature, top-p), and only over tokens that were choices (train/rl/rollout_log_probs.h).
 // Logs per step: reward mean/std, share of groups kept, clip fraction, entropy, invalid-answer rate,
 // identity-copy rate, top-1 kept rate and the histogram of the chosen top-1's incoming position.
+// With validation_slates > 0 the greedy policy is scored on a fixed sample of validation slates at
+// the start and at every checkpoint, and the best of those policies (the start included) is the one
+// written: RL cannot end worse on held-out slates than the policy it started from
+// (train/rl/policy_validation.h).
 #pragma once
 
 #include <cstdint>
@@ -36,6 +40,9 @@ struct RlConfig {
   bool constrained = true;         // rollouts forced to valid permutations
   int64_t max_think_tokens = 0;    // think cap of the rollouts; 0 = the start checkpoint's (SFT records
                                    // one that fits its traces), which RL then writes into its own
+  int64_t validation_slates = 256; // validation slates (with a positive) scored at the start and at
+                                   // each checkpoint; the best policy is kept (0 = keep the last step)
+  std::string validation_metric = "N@3";  // the selection metric: R@K, N@K or AUC (rank/metrics.h)
   DapoLossOptions loss;
   RewardConfig reward;
 
@@ -52,7 +59,10 @@ struct RlOptions {
   bool resume = false;
 };
 
-// Trains and writes out_dir (a re-ranker checkpoint). Returns a summary (first/last step records).
+// Trains and writes out_dir (a re-ranker checkpoint): the last step's policy, or with
+// validation_slates > 0 the best by validation_metric among the start and every checkpoint (ties
+// keep the earlier). Returns a summary (first/last step records, the validation scores and the
+// selected step). Throws Error for bad data (no slate to learn from or to validate on).
 Json run_rl(const RlConfig& config, const RlOptions& options);
 
 }  // namespace gr2::train::rl
