@@ -36,14 +36,17 @@ bench:
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 	@bench/run_all.sh $(BUILD_DIR)
 
+FUZZ_TARGETS = jsonl safetensors hf_config shard_index recbole amazon chat_reply
 fuzz:
 	@scripts/install_deps.sh fuzz
 	@CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGR2_BUILD_FUZZ=ON >/dev/null
-	@cmake --build build-fuzz -j $(JOBS) --target fuzz_jsonl fuzz_safetensors
+	@cmake --build build-fuzz -j $(JOBS) --target $(addprefix fuzz_,$(FUZZ_TARGETS))
 	@# Runs each target for FUZZ_RUNS inputs (default 1,000,000; 0 only replays the corpus), starting
-	@# from the committed seeds; new inputs are kept in fuzz/corpus_<target> (git-ignored).
-	@for t in jsonl safetensors; do mkdir -p fuzz/corpus_$$t && \
-	  build-fuzz/fuzz_$$t -runs=$(or $(FUZZ_RUNS),1000000) -max_len=4096 -dict=fuzz/$$t.dict \
+	@# from the committed seeds (and the target's dictionary, where it has one); new inputs are kept
+	@# in fuzz/corpus_<target> (git-ignored). One target: make fuzz FUZZ_TARGETS=amazon
+	@for t in $(FUZZ_TARGETS); do mkdir -p fuzz/corpus_$$t && \
+	  dict=; [ -f fuzz/$$t.dict ] && dict=-dict=fuzz/$$t.dict; \
+	  build-fuzz/fuzz_$$t -runs=$(or $(FUZZ_RUNS),1000000) -max_len=4096 $$dict \
 	    -print_final_stats=1 fuzz/corpus_$$t fuzz/seeds/$$t || exit 1; done
 
 # Builds gr2 and its tests against PyPI's CUDA LibTorch 2.x (warnings as errors) and runs the tests on

@@ -1,4 +1,5 @@
-// Tests for small core pieces: atomic files, RNG determinism and distributions, splits, device.
+// Tests for small core pieces: atomic files, RNG determinism and distributions, splits, device,
+// UTF-8 excerpts.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -14,11 +15,23 @@
 #include "gr2/core/metrics_log.h"
 #include "gr2/core/progress.h"
 #include "gr2/core/rng.h"
+#include "gr2/core/utf8.h"
 #include "gr2/data/split.h"
 #include "test_util.h"
 
 namespace gr2 {
 namespace {
+
+TEST(Utf8Excerpt, CutsOnASequenceBoundaryAndReplacesInvalidBytes) {
+  const std::string e_acute = "\xC3\xA9";  // U+00E9, two bytes
+  EXPECT_EQ(utf8_excerpt("abc", 10), "abc");
+  EXPECT_EQ(utf8_excerpt("ab" + e_acute, 3), "ab");  // never half a sequence
+  EXPECT_EQ(utf8_excerpt("ab" + e_acute, 4), "ab" + e_acute);
+  EXPECT_EQ(utf8_excerpt("Mis\xE9rables", 100), "Mis\xEF\xBF\xBDrables");  // latin-1: U+FFFD
+  EXPECT_EQ(utf8_excerpt("\xFF\xFF", 1), "\xEF\xBF\xBD");
+  EXPECT_FALSE(first_invalid_utf8(utf8_excerpt("x\xF0\x9F\x98", 100)).has_value());  // a cut-off emoji
+  EXPECT_EQ(utf8_excerpt("abc", 0), "");
+}
 
 TEST(AtomicFile, UncommittedWriteLeavesOldContent) {
   TempDir dir;

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 
 #include "gr2/core/file_io.h"
@@ -14,6 +15,7 @@
 #include "gr2/lm/kv_cache.h"
 #include "gr2/lm/model_checkpoint.h"
 #include "gr2/lm/qwen3_model.h"
+#include "gr2/lm/shard_index.h"
 #include "test_util.h"
 
 namespace gr2::lm {
@@ -178,7 +180,43 @@ TEST(Qwen3Model, ShardIndexWithAMalformedEntryIsBadInputNamingTheKey) {
   write_file_atomic(dir.path("m/model.safetensors.index.json"),
                     R"({"metadata": {}, "weight_map": {"lm_head.weight": null}})");
   expect_error([&] { load_model(dir.path("m"), torch::kCPU); },
-               "model.safetensors.index.json: weight_map[\"lm_head.weight\"] must name a shard file, got null");
+               "model.safetensors.index.json: weight_map[\"lm_head.weight\"] must name a shard file of the "
+               "checkpoint's directory (a plain file name), got null");
+}
+
+TEST(Qwen3Model, ShardIndexNamesOnlyPlainFilesOfTheCheckpointDirectory) {
+  const Json good = Json::parse(R"({"weight_map": {"a": "m-2.safetensors", "b": "m-1.safetensors", "c": "m-2.safetensors"}})");
+  EXPECT_EQ(shard_files(good, "i.json"), (std::vector<std::string>{"m-1.safetensors", "m-2.safetensors"}));
+  for (const char* bad : {R"("../outside.safetensors")", R"("/etc/m.safetensors")", R"("sub/m.safetensors")",
+                          R"("..")", R"("")", "7", R"("a\nb")"}) {
+    const Json index = Json::parse(std::string(R"({"weight_map": {"t": )") + bad + "}}");
+    expect_error([&] { shard_files(index, "i.json"); }, "i.json: weight_map[\"t\"] must name a shard file");
+  }
+  expect_error([&] { shard_files(Json::parse(R"({"weight_map": {}})"), "i.json"); }, "i.json: 'weight_map' is empty");
+  expect_error([&] { shard_files(Json::parse(R"({"weight_map": []})"), "i.json"); }, "missing object 'weight_map'");
+  expect_error([&] { shard_files(Json::parse("[1]"), "i.json"); }, "i.json: expected a JSON object");
+}
+
+TEST(Qwen3Model, ConfigFieldsAreReadWithTheirJsonTypeCheckedNotConverted) {
+  const Json base = tiny_config().to_hf_json();
+  const auto refused = [&](const char* key, const Json& value, const std::string& message) {
+    Json j = base;
+    j[key] = value;
+    expect_error([&] { ModelConfig::from_hf_json(j, "c.json"); }, message);
+  };
+  refused("hidden_size", 64.5, "c.json: field 'hidden_size' must be an integer, got 64.5");
+  refused("hidden_size", 64.0, "field 'hidden_size' must be an integer, got 64.0");
+  refused("num_hidden_layers", true, "field 'num_hidden_layers' must be an integer, got true");
+  refused("vocab_size", uint64_t{1} << 63, "field 'vocab_size' must be an integer below 2^63");
+  refused("vocab_size", int64_t{1} << 40, "vocab_size must be at most 16777216");
+  refused("rope_theta", std::numeric_limits<double>::infinity(), "field 'rope_theta' must be a finite number");
+  refused("rms_norm_eps", false, "field 'rms_norm_eps' must be a finite number, got false");
+  refused("tie_word_embeddings", 1, "field 'tie_word_embeddings' must be true or false, got 1");
+  refused("model_type", 3, "field 'model_type' must be a string, got 3");
+  Json j = base;
+  j.erase("rope_parameters");  // else its rope_theta is the one read
+  j["rope_theta"] = 1000000;   // an integer literal for a float field is fine (transformers writes both)
+  EXPECT_EQ(ModelConfig::from_hf_json(j, "c.json").rope_theta, 1e6);
 }
 
 TEST(Qwen3Model, TiedConfigWithADifferentStoredHeadLoadsUntied) {

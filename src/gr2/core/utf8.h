@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace gr2 {
@@ -42,6 +43,29 @@ inline std::optional<size_t> first_invalid_utf8(std::string_view s) {
     i += n;
   }
   return std::nullopt;
+}
+
+// For messages and logs only (never for data): the longest prefix of `s` of at most `max_bytes`
+// bytes that does not end inside a UTF-8 sequence, with every byte that does not start a valid
+// sequence replaced by U+FFFD, so that the result is valid UTF-8 (JSON can hold it) however `s`
+// was cut or encoded. A replaced byte counts as one byte of `max_bytes`.
+inline std::string utf8_excerpt(std::string_view s, size_t max_bytes) {
+  std::string out;
+  size_t used = 0;
+  for (size_t i = 0; i < s.size();) {
+    const size_t n = utf8_length(s, i);
+    if (used + (n == 0 ? 1 : n) > max_bytes) break;
+    if (n == 0) {
+      out += "\xEF\xBF\xBD";
+      used += 1;
+      i += 1;
+    } else {
+      out.append(s.substr(i, n));
+      used += n;
+      i += n;
+    }
+  }
+  return out;
 }
 
 }  // namespace gr2

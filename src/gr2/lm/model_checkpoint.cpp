@@ -12,6 +12,7 @@
 #include "gr2/core/safetensors.h"
 #include "gr2/core/safetensors_torch.h"
 #include "gr2/lm/checkpoint_dir.h"
+#include "gr2/lm/shard_index.h"
 
 namespace gr2::lm {
 namespace {
@@ -40,15 +41,7 @@ std::vector<std::string> weight_files(const std::string& dir) {
   const std::string index_path = join_path(dir, "model.safetensors.index.json");
   if (!file_exists(index_path))
     throw Error(dir + ": no model.safetensors or model.safetensors.index.json (is this a model directory?)");
-  const Json index = read_json_file(index_path);
-  if (!index.contains("weight_map") || !index["weight_map"].is_object())
-    throw Error(index_path + ": missing object 'weight_map'");
-  std::set<std::string> shards;
-  for (const auto& [name, file] : index["weight_map"].items()) {
-    if (!file.is_string() || file.get<std::string>().empty())
-      throw Error(index_path + ": weight_map[\"" + name + "\"] must name a shard file, got " + file.dump());
-    shards.insert(file.get<std::string>());
-  }
+  const std::vector<std::string> shards = shard_files(read_json_file(index_path), index_path);
   std::vector<std::string> files;
   for (const auto& s : shards) files.push_back(join_path(dir, s));
   return files;

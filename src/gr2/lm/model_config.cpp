@@ -1,6 +1,10 @@
 // ModelConfig <-> config.json / TOML, and shape validation.
 #include "gr2/lm/model_config.h"
 
+#include <cmath>
+#include <cstdint>
+#include <type_traits>
+
 #include "gr2/core/config.h"
 #include "gr2/core/error.h"
 
@@ -11,14 +15,35 @@ void require_positive(int64_t value, const char* name) {
   if (value <= 0) throw Error(std::string("model config: ") + name + " must be > 0, got " + std::to_string(value));
 }
 
+void require_at_most(int64_t value, int64_t limit, const char* name) {
+  if (value > limit)
+    throw Error(std::string("model config: ") + name + " must be at most " + std::to_string(limit) + ", got " +
+                std::to_string(value));
+}
+
+// Reads json[key] (absent or null: `fallback`) with its JSON type checked, not converted: nlohmann
+// would turn true into 1 and 128.9 into 128 for an integer field, and a double field must be finite
+// (a literal beyond the double range parses as infinity).
 template <typename T>
 T read_field(const Json& json, const char* key, T fallback, const std::string& where) {
   auto it = json.find(key);
   if (it == json.end() || it->is_null()) return fallback;
-  try {
-    return it->get<T>();
-  } catch (const std::exception&) {
-    throw Error(where + ": field '" + key + "' has the wrong type (" + it->dump() + ")");
+  const auto wrong = [&](const char* expected) {
+    return Error(where + ": field '" + key + "' must be " + expected + ", got " + it->dump());
+  };
+  if constexpr (std::is_same_v<T, bool>) {
+    if (!it->is_boolean()) throw wrong("true or false");
+    return it->get<bool>();
+  } else if constexpr (std::is_same_v<T, int64_t>) {
+    if (it->is_number_unsigned() && it->get<uint64_t>() > static_cast<uint64_t>(INT64_MAX)) throw wrong("an integer below 2^63");
+    if (!it->is_number_integer()) throw wrong("an integer");
+    return it->get<int64_t>();
+  } else if constexpr (std::is_same_v<T, double>) {
+    if (!it->is_number() || !std::isfinite(it->get<double>())) throw wrong("a finite number");
+    return it->get<double>();
+  } else {
+    if (!it->is_string()) throw wrong("a string");
+    return it->get<std::string>();
   }
 }
 
@@ -65,12 +90,21 @@ void ModelConfig::validate() const {
   require_positive(num_key_value_heads, "num_key_value_heads");
   require_positive(head_dim, "head_dim");
   require_positive(max_position_embeddings, "max_position_embeddings");
+  // Upper bounds far above any Qwen3 checkpoint (Qwen3-235B: vocabulary 151,936, hidden 4,096,
+  // intermediate 12,288, 94 layers), so that shapes and parameter_count() stay within int64.
+  require_at_most(vocab_size, int64_t{1} << 24, "vocab_size");
+  require_at_most(hidden_size, int64_t{1} << 16, "hidden_size");
+  require_at_most(intermediate_size, int64_t{1} << 20, "intermediate_size");
+  require_at_most(num_hidden_layers, 4096, "num_hidden_layers");
+  require_at_most(num_attention_heads, 4096, "num_attention_heads");
+  require_at_most(head_dim, 4096, "head_dim");
+  require_at_most(max_position_embeddings, int64_t{1} << 26, "max_position_embeddings");
   if (num_attention_heads % num_key_value_heads != 0)
     throw Error("model config: num_attention_heads (" + std::to_string(num_attention_heads) +
                 ") must be a multiple of num_key_value_heads (" + std::to_string(num_key_value_heads) + ")");
   if (head_dim % 2 != 0) throw Error("model config: head_dim must be even (rotary embeddings), got " + std::to_string(head_dim));
-  if (!(rope_theta > 0)) throw Error("model config: rope_theta must be > 0");
-  if (!(rms_norm_eps > 0)) throw Error("model config: rms_norm_eps must be > 0");
+  if (!(rope_theta > 0) || !std::isfinite(rope_theta)) throw Error("model config: rope_theta must be finite and > 0");
+  if (!(rms_norm_eps > 0) || !std::isfinite(rms_norm_eps)) throw Error("model config: rms_norm_eps must be finite and > 0");
 }
 
 int64_t ModelConfig::parameter_count() const {

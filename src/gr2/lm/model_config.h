@@ -27,7 +27,9 @@ struct ModelConfig {
   double initializer_range = 0.02;        // std of the normal init of linear/embedding weights
   bool tie_word_embeddings = true;        // lm_head shares embed_tokens' weight
 
-  // Throws Error naming the field for impossible shapes (non-positive sizes, H % Hkv != 0, ...).
+  // Throws Error naming the field for impossible shapes (non-positive sizes, H % Hkv != 0, odd
+  // head_dim, non-finite rope_theta or rms_norm_eps) and for sizes beyond the bounds of
+  // model_config.cpp (far above any Qwen3 checkpoint; they keep parameter_count() within int64).
   void validate() const;
   // The one check that a model and its vocabulary belong together: throws Error
   // "<where>: the model has R embedding rows, its vocabulary N tokens ..." unless every token id has
@@ -42,7 +44,10 @@ struct ModelConfig {
   Json to_hf_json(const std::string& torch_dtype = "float32") const;
   // Reads a Qwen3 (or Llama-style) config.json. The RoPE base comes from rope_parameters.rope_theta
   // (transformers 5.x) or a top-level rope_theta (older); head_dim defaults to hidden/heads.
-  // `where` names the file in errors.
+  // `where` names the file in errors. Every field is read with its JSON type checked (an integer
+  // field given 128.5 or true, or a number beyond the double range, is an Error naming the field,
+  // never converted), and settings that change the computation but are not implemented (RoPE
+  // scaling, sliding window, attention bias) are refused.
   static ModelConfig from_hf_json(const Json& json, const std::string& where);
   // A [model] section of a gr2 TOML config (same key names; vocab_size comes from the vocabulary).
   static ModelConfig from_section(ConfigSection& section);

@@ -6,6 +6,7 @@
 #include "gr2/core/device.h"
 #include "gr2/core/error.h"
 #include "gr2/core/rng.h"
+#include "gr2/core/utf8.h"
 #include "gr2/reranker/lm_reranker.h"
 
 namespace gr2::train::traces::teachers {
@@ -70,7 +71,7 @@ std::vector<TeacherTrace> CheckpointTeacher::teach_batch(const std::vector<Teach
       trace.message = r.parsed.message;
     }
     if (!r.parsed.valid() || !check_citations(r.parsed.reasoning, *requests[i].request, renderer_, trace)) {
-      trace.info["reply"] = r.text.substr(0, kFailedReplyKeptBytes);
+      trace.info["reply"] = utf8_excerpt(r.text, kFailedReplyKeptBytes);  // decoded bytes may be invalid UTF-8
       continue;
     }
     trace.valid = true;

@@ -16,13 +16,17 @@
 
 #include "gr2/core/error.h"
 #include "gr2/core/timing.h"
+#include "gr2/core/utf8.h"
 #include "gr2/prompt/teacher_chat.h"
+#include "gr2/train/traces/teachers/chat_reply.h"
 
 namespace gr2::train::traces::teachers {
 namespace {
 
+// A reply's first bytes for a message, as valid UTF-8 (a server's error page may be in any encoding).
 std::string snippet(const std::string& text, size_t n = 300) {
-  return text.size() <= n ? text : text.substr(0, n) + "...";
+  const std::string cut = utf8_excerpt(text, n);
+  return cut.size() < text.size() ? cut + "..." : cut;
 }
 
 bool retryable_status(int status) { return status == 429 || status >= 500; }
@@ -165,71 +169,8 @@ TeacherTrace HttpTeacher::post(const TeachRequest& t, const std::string& body) c
   trace.info = Json{{"tries", tries}, {"latency_ms", 1000.0 * total.seconds()}, {"status", status}};
   if (!trace.failure.empty()) return trace;
 
-  // A 200 reply: choices[0].message.content (+ reasoning_content / reasoning).
-  Json reply;
-  try {
-    reply = Json::parse(reply_body);
-  } catch (const std::exception&) {
-    trace.failure = "bad_reply";
-    trace.message = "the reply is not JSON: " + snippet(reply_body);
-    trace.info["reply"] = reply_body.substr(0, kFailedReplyKeptBytes);
-    return trace;
-  }
-  const Json* message = nullptr;
-  if (reply.is_object() && reply.contains("choices") && reply["choices"].is_array() && !reply["choices"].empty() &&
-      reply["choices"][0].is_object() && reply["choices"][0].contains("message") &&
-      reply["choices"][0]["message"].is_object()) {
-    message = &reply["choices"][0]["message"];
-    if (reply["choices"][0].contains("finish_reason") && reply["choices"][0]["finish_reason"].is_string()) {
-      trace.info["finish_reason"] = reply["choices"][0]["finish_reason"];
-    }
-  }
-  if (reply.is_object() && reply.contains("usage") && reply["usage"].is_object()) trace.info["usage"] = reply["usage"];
-  auto text_field = [&](const char* key) -> std::string {
-    if (!message || !message->contains(key) || !(*message)[key].is_string()) return "";
-    return (*message)[key].get<std::string>();
-  };
-  if (!message || !message->contains("content") || !((*message)["content"].is_string() || (*message)["content"].is_null())) {
-    trace.failure = "bad_reply";
-    trace.message = "the reply has no choices[0].message.content: " + snippet(reply_body);
-    trace.info["reply"] = reply_body.substr(0, kFailedReplyKeptBytes);
-    return trace;
-  }
-  const std::string content = text_field("content");
-  std::string reasoning = text_field("reasoning_content");
-  if (reasoning.empty()) reasoning = text_field("reasoning");
-  const std::string assistant = prompt::assistant_text_from_reply(content, reasoning, true);
-  const prompt::ParsedAnswer parsed = renderer_->parse(assistant, *t.request);
-  if (!parsed.valid()) {
-    trace.failure = prompt::failure_name(parsed.failure);
-    trace.message = parsed.message;
-    trace.info["reply"] = assistant.substr(0, kFailedReplyKeptBytes);
-    explain_unparsed_reply(trace, content, reasoning);
-    return trace;
-  }
-  if (options_.check_citations && !check_citations(parsed.reasoning, *t.request, *renderer_, trace)) {
-    trace.info["reply"] = assistant.substr(0, kFailedReplyKeptBytes);
-    return trace;
-  }
-  trace.valid = true;
-  trace.order = parsed.order;
-  trace.reasoning = parsed.reasoning;
+  read_chat_reply(reply_body, t, *renderer_, ChatReplyOptions{options_.check_citations, options_.max_tokens}, trace);
   return trace;
-}
-
-void HttpTeacher::explain_unparsed_reply(TeacherTrace& trace, const std::string& content,
-                                         const std::string& reasoning) const {
-  if (trace.info.value("finish_reason", "") == "length") {
-    trace.failure = "truncated";
-    trace.message = "the reply was cut off at http_max_tokens = " + std::to_string(options_.max_tokens) +
-                    " (finish_reason \"length\") before the answer was complete; raise http_max_tokens (" +
-                    trace.message + ")";
-  }
-  const auto blank = [](const std::string& s) { return s.find_first_not_of(" \t\r\n") == std::string::npos; };
-  if (trace.failure != "truncated" && blank(content) && !blank(reasoning)) {
-    trace.message = "the reply's content is empty and all of it is in the reasoning field (reasoning_content / "
-                    "reasoning): the server's reasoning parser kept the answer there (" + trace.message + ")";
-  }
 }
 
 TeacherTrace HttpTeacher::teach(const TeachRequest& t) {

@@ -3,7 +3,7 @@
 // {base_url}/chat/completions with the prompt's system and user turns as messages
 // (prompt::teacher_messages: the target named in the user turn in targeted mode), reads
 // choices[0].message.content (plus reasoning_content when the server returns the reasoning
-// separately) and parses it with the strict answer parser: an unparseable reply is a failed
+// separately) and parses it with the strict answer parser (chat_reply.h): an unparseable reply is a failed
 // attempt, recorded with its failure and the reply text, never repaired; so is (check_citations) a
 // reasoning that cites no candidate by SID or cites a SID that is not an item of the prompt.
 //
@@ -74,9 +74,6 @@ class HttpTeacher : public Teacher {
 
  private:
   TeacherTrace post(const TeachRequest& request, const std::string& body) const;
-  // Names the cause of an unparseable 200 reply when it is known: finish_reason "length" becomes
-  // the failure "truncated"; an empty content with the text in a reasoning field is said so.
-  void explain_unparsed_reply(TeacherTrace& trace, const std::string& content, const std::string& reasoning) const;
 
   const prompt::PromptRenderer* renderer_;
   HttpTeacherOptions options_;
