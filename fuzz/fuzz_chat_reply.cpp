@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "fuzz_util.h"
+#include "gr2/core/error.h"
 #include "gr2/data/catalog.h"
 #include "gr2/data/rank_request.h"
 #include "gr2/prompt/prompt_renderer.h"
@@ -62,8 +63,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case 1: body = reply_with({{"role", "assistant"}, {"content", text}}, "stop"); break;
     case 2: body = reply_with({{"role", "assistant"}, {"content", nullptr}, {"reasoning_content", text}}, "length"); break;
     default:
-      body = reply_with({{"role", "assistant"}, {"content", "<think>\n" + renderer.render_answer(fx.request, {2, 0, 3, 1}, text)}},
-                        "stop");
+      try {  // the renderer refuses a reasoning that holds a special token (an Error, as it should)
+        body = reply_with({{"role", "assistant"}, {"content", "<think>\n" + renderer.render_answer(fx.request, {2, 0, 3, 1}, text)}},
+                          "stop");
+      } catch (const gr2::Error&) {
+        return 0;
+      }
   }
   gr2::train::traces::teachers::TeacherTrace trace;
   gr2::train::traces::teachers::TeachRequest ask{&fx.request, -1, 0};

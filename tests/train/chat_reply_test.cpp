@@ -93,6 +93,14 @@ TEST(ChatReply, WhatAFailedAttemptKeepsIsValidUtf8AndBounded) {
   EXPECT_FALSE(first_invalid_utf8(cut).has_value());
   EXPECT_LE(cut.size(), kFailedReplyKeptBytes);
   EXPECT_NO_THROW((void)t.info.dump());
+
+  // The parser quotes 24 bytes of what it could not read: never half of a character (found by
+  // fuzz_chat_reply: the message held invalid UTF-8).
+  std::string accents = "a";
+  for (int i = 0; i < 20; ++i) accents += "\xC3\xA9";
+  t = read(fx, reply_with({{"content", "<think>\nx\n</think>\n" + accents}}, "stop"));
+  EXPECT_EQ(t.failure, "unparseable");
+  EXPECT_FALSE(first_invalid_utf8(t.message).has_value()) << t.message;
 }
 
 }  // namespace

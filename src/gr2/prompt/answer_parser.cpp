@@ -5,6 +5,7 @@
 #include <unordered_set>
 
 #include "gr2/core/error.h"
+#include "gr2/core/utf8.h"
 #include "gr2/prompt/tokens.h"
 
 namespace gr2::prompt {
@@ -24,9 +25,10 @@ std::string_view trim(std::string_view s) {
   return s.substr(b, e - b);
 }
 
-// A short, printable excerpt of `s` from `pos` for messages.
+// A short, printable excerpt of `s` from `pos` for messages: valid UTF-8 (never half a character;
+// a failed answer's message is stored in the traces file's JSON).
 std::string excerpt(std::string_view s, size_t pos, size_t max_len = 24) {
-  std::string out(s.substr(pos, max_len));
+  std::string out = utf8_excerpt(s.substr(pos), max_len);
   for (char& c : out) {
     if (c == '\n') c = ' ';
   }
