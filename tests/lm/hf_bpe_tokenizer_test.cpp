@@ -76,6 +76,12 @@ TEST(HfBpeTokenizer, RefusesWhatItDoesNotImplementNamingTheField) {
   j = tiny_tokenizer({});
   j["pre_tokenizer"] = {{"type", "Split"}, {"behavior", "Isolated"}, {"pattern", {{"Regex", "(unclosed"}}}};
   refused(j, "does not compile");
+  j = tiny_tokenizer({});
+  j["model"]["type"] = 5;  // a wrong JSON type: bad input naming the file, not an internal failure
+  refused(j, "wrong JSON type");
+  j = tiny_tokenizer({});
+  j["model"]["vocab"][byte_char(65)] = "sixty-five";
+  refused(j, "wrong JSON type");
 }
 
 TEST(HfBpeTokenizer, VocabCommandsReadATokenizerJsonFileOrDirectory) {

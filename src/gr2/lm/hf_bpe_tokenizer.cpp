@@ -318,7 +318,10 @@ void read_pre_tokenizer(const Json& p, std::vector<PreTokenizerStep>& steps, con
 
 }  // namespace
 
-HfBpeTokenizer HfBpeTokenizer::from_json(const Json& j, const std::string& where) {
+// A function-try-block: a field of the wrong JSON type anywhere in the file (a number where a string
+// belongs, ...) surfaces as nlohmann's type_error; it is bad input naming the file, not an internal
+// failure.
+HfBpeTokenizer HfBpeTokenizer::from_json(const Json& j, const std::string& where) try {
   auto impl = std::make_shared<Impl>();
   const Json& model = field(j, "model", where);
   const std::string type = model.value("type", std::string("BPE"));
@@ -405,6 +408,8 @@ HfBpeTokenizer HfBpeTokenizer::from_json(const Json& j, const std::string& where
   out.size_ = size;
   out.impl_ = std::move(impl);
   return out;
+} catch (const Json::exception& e) {
+  throw Error(where + ": a field has the wrong JSON type or value (" + std::string(e.what()) + ")");
 }
 
 std::vector<int64_t> HfBpeTokenizer::encode(std::string_view text) const {

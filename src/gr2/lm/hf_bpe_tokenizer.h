@@ -43,7 +43,8 @@ class HfBpeTokenizer {
   // Reads `path`: a tokenizer.json file or a directory holding one. Throws Error naming the file and
   // the field for an unreadable file, invalid JSON or an unsupported pipeline (see above).
   static HfBpeTokenizer load(const std::string& path);
-  // The same from parsed JSON; `where` names the source in messages.
+  // The same from parsed JSON; `where` names the source in messages. A field of the wrong JSON
+  // type is an Error naming `where` too (never a library exception).
   static HfBpeTokenizer from_json(const nlohmann::json& tokenizer_json, const std::string& where);
 
   // Text -> ids, as HF `tokenizers`' encode(text, add_special_tokens=False) gives them. Throws
