@@ -73,13 +73,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   gr2::train::traces::teachers::TeacherTrace trace;
   gr2::train::traces::teachers::TeachRequest ask{&fx.request, -1, 0};
   gr2::train::traces::teachers::read_chat_reply(body, ask, renderer, {}, trace);
-  gr2::fuzz::require(trace.valid == trace.failure.empty());
+  gr2::fuzz::check_or_crash(trace.valid == trace.failure.empty());
   if (trace.valid) {
     std::vector<int> sorted = trace.order;
     std::sort(sorted.begin(), sorted.end());
     std::vector<int> all(fx.request.candidates.size());
     std::iota(all.begin(), all.end(), 0);
-    gr2::fuzz::require(sorted == all);
+    gr2::fuzz::check_or_crash(sorted == all);
   }
   // The traces file stores these as JSON: dump() throws on invalid UTF-8, which would be a finding.
   (void)Json{{"info", trace.info}, {"message", trace.message}, {"failure", trace.failure}, {"reasoning", trace.reasoning}}.dump();

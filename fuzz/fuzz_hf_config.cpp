@@ -21,9 +21,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   config.validate();  // an accepted config that fails validation escapes as a finding
-  gr2::fuzz::require(config.parameter_count() > 0);
+  gr2::fuzz::check_or_crash(config.parameter_count() > 0);
   const gr2::Json written = config.to_hf_json();
   const gr2::lm::ModelConfig again = gr2::lm::ModelConfig::from_hf_json(written, "fuzz/written.json");
-  gr2::fuzz::require(again.to_hf_json() == written);
+  gr2::fuzz::check_or_crash(again.to_hf_json() == written);
   return 0;
 }

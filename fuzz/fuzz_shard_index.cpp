@@ -22,14 +22,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   } catch (const gr2::Error&) {
     return 0;
   }
-  gr2::fuzz::require(!files.empty());
+  gr2::fuzz::check_or_crash(!files.empty());
   for (size_t i = 0; i < files.size(); ++i) {
     const std::string& f = files[i];
-    gr2::fuzz::require(!f.empty() && f != "." && f != "..");
-    gr2::fuzz::require(f.find('/') == std::string::npos && f.find('\\') == std::string::npos);
-    gr2::fuzz::require(f.find('\0') == std::string::npos);
-    gr2::fuzz::require(i == 0 || files[i - 1] < f);
-    gr2::fuzz::require_utf8(f);
+    gr2::fuzz::check_or_crash(!f.empty() && f != "." && f != "..");
+    gr2::fuzz::check_or_crash(f.find('/') == std::string::npos && f.find('\\') == std::string::npos);
+    gr2::fuzz::check_or_crash(f.find('\0') == std::string::npos);
+    gr2::fuzz::check_or_crash(i == 0 || files[i - 1] < f);
+    gr2::fuzz::check_utf8_or_crash(f);
   }
   return 0;
 }

@@ -13,12 +13,12 @@
 namespace gr2::fuzz {
 
 // A broken invariant: libFuzzer reports the crash and keeps the input.
-inline void require(bool condition) {
+inline void check_or_crash(bool condition) {
   if (!condition) __builtin_trap();
 }
 
 // Every string of `s` must be valid UTF-8 (what readers promise for what they write out).
-inline void require_utf8(std::string_view s) { require(!first_invalid_utf8(s).has_value()); }
+inline void check_utf8_or_crash(std::string_view s) { check_or_crash(!first_invalid_utf8(s).has_value()); }
 
 // A directory of this process for the input files (created once; libFuzzer runs inputs one at a
 // time in a process, so one directory per process is enough).

@@ -16,21 +16,21 @@ namespace gr2::fuzz {
 
 inline void check_imported(const importer::ImportedDataset& data) {
   data.check();  // throws Error::internal on a broken invariant: escapes as a finding
-  require(data.item_extra.size() == data.catalog.size());
+  check_or_crash(data.item_extra.size() == data.catalog.size());
   for (size_t i = 0; i < data.catalog.size(); ++i) {
     const Item& item = data.catalog.at(static_cast<int32_t>(i));
-    require(!item.item_id.empty());
+    check_or_crash(!item.item_id.empty());
     const std::string line = item_to_json(item).dump();  // throws on invalid UTF-8: a finding
-    require(item_from_json(Json::parse(line), "fuzz").title == item.title);
+    check_or_crash(item_from_json(Json::parse(line), "fuzz").title == item.title);
     const std::string document = importer::item_document(item, data.category_label);
-    require_utf8(document);
-    require(document.find('\n') == std::string::npos);
+    check_utf8_or_crash(document);
+    check_or_crash(document.find('\n') == std::string::npos);
     (void)data.item_extra[i].dump();
   }
   for (const importer::UserSequence& user : data.users) {
-    require(!user.user_id.empty());
-    require_utf8(user.user_id);
-    require(!user.items.empty());
+    check_or_crash(!user.user_id.empty());
+    check_utf8_or_crash(user.user_id);
+    check_or_crash(!user.items.empty());
   }
 }
 
@@ -47,7 +47,7 @@ void fuzz_importer(Load load) {
   try {
     loaded = load();
   } catch (const Error& e) {
-    require(e.kind() == ErrorKind::BadInput);
+    check_or_crash(e.kind() == ErrorKind::BadInput);
     return;
   }
   check_imported(loaded);

@@ -70,7 +70,7 @@ TEST(ChatReply, EachFailureNamesItsCause) {
   t = read(fx, reply_with({{"content", ""}, {"reasoning_content", "I think B1 is best"}}, "stop"));
   EXPECT_FALSE(t.valid);
   EXPECT_NE(t.message.find("all of it is in the reasoning field"), std::string::npos);
-  EXPECT_EQ(t.info["reply"].get<std::string>().find("I think B1 is best") != std::string::npos, true);
+  EXPECT_NE(t.info["reply"].get<std::string>().find("I think B1 is best"), std::string::npos);
 }
 
 TEST(ChatReply, WhatAFailedAttemptKeepsIsValidUtf8AndBounded) {

@@ -9,13 +9,6 @@
 namespace gr2::train::traces::teachers {
 namespace {
 
-constexpr size_t kSnippetBytes = 300;
-
-std::string snippet(const std::string& text) {
-  const std::string cut = utf8_excerpt(text, kSnippetBytes);
-  return cut.size() < text.size() ? cut + "..." : cut;
-}
-
 bool blank(const std::string& s) { return s.find_first_not_of(" \t\r\n") == std::string::npos; }
 
 // Names the cause of an unparseable reply when it is known: finish_reason "length" becomes the
@@ -36,11 +29,16 @@ void explain_unparsed_reply(TeacherTrace& trace, const std::string& content, con
 
 void fail_bad_reply(TeacherTrace& trace, const std::string& message, const std::string& reply_body) {
   trace.failure = "bad_reply";
-  trace.message = message + snippet(reply_body);
+  trace.message = message + reply_snippet(reply_body);
   trace.info["reply"] = utf8_excerpt(reply_body, kFailedReplyKeptBytes);
 }
 
 }  // namespace
+
+std::string reply_snippet(const std::string& body) {
+  const std::string cut = utf8_excerpt(body, 300);
+  return cut.size() < body.size() ? cut + "..." : cut;
+}
 
 void read_chat_reply(const std::string& reply_body, const TeachRequest& t, const prompt::PromptRenderer& renderer,
                      const ChatReplyOptions& options, TeacherTrace& trace) {
@@ -66,8 +64,12 @@ void read_chat_reply(const std::string& reply_body, const TeachRequest& t, const
     const auto finish = choice->find("finish_reason");
     if (finish != choice->end() && finish->is_string()) trace.info["finish_reason"] = *finish;
   }
-  const auto content_field = message ? message->find("content") : Json::const_iterator();
-  if (!message || content_field == message->end() || !(content_field->is_string() || content_field->is_null())) {
+  const Json* content_field = nullptr;
+  if (message) {
+    const auto it = message->find("content");
+    if (it != message->end()) content_field = &*it;
+  }
+  if (!content_field || !(content_field->is_string() || content_field->is_null())) {
     fail_bad_reply(trace, "the reply has no choices[0].message.content: ", reply_body);
     return;
   }

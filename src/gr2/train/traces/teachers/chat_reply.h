@@ -15,6 +15,10 @@ struct ChatReplyOptions {
   int max_tokens = 1024;        // the request's max_tokens, named when a reply was cut off
 };
 
+// The first 300 bytes of a reply body for a message ("..." when cut), as valid UTF-8 cut on a
+// character boundary (a server's error page may be in any encoding).
+std::string reply_snippet(const std::string& body);
+
 // Reads `reply_body`: choices[0].message.content (null allowed), the reasoning in
 // reasoning_content or reasoning when the server returns it separately, choices[0].finish_reason
 // and usage; the assistant text is parsed with `renderer`'s strict answer parser for `request`.

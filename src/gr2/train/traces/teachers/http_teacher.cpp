@@ -12,22 +12,14 @@
 #include <exception>
 #include <mutex>
 #include <thread>
-#include <unordered_set>
 
 #include "gr2/core/error.h"
 #include "gr2/core/timing.h"
-#include "gr2/core/utf8.h"
 #include "gr2/prompt/teacher_chat.h"
 #include "gr2/train/traces/teachers/chat_reply.h"
 
 namespace gr2::train::traces::teachers {
 namespace {
-
-// A reply's first bytes for a message, as valid UTF-8 (a server's error page may be in any encoding).
-std::string snippet(const std::string& text, size_t n = 300) {
-  const std::string cut = utf8_excerpt(text, n);
-  return cut.size() < text.size() ? cut + "..." : cut;
-}
 
 bool retryable_status(int status) { return status == 429 || status >= 500; }
 
@@ -153,7 +145,7 @@ TeacherTrace HttpTeacher::post(const TeachRequest& t, const std::string& body) c
         break;
       }
       trace.failure = "http_status";
-      trace.message = "HTTP " + std::to_string(status) + " from " + options_.base_url + path + ": " + snippet(res->body);
+      trace.message = "HTTP " + std::to_string(status) + " from " + options_.base_url + path + ": " + reply_snippet(res->body);
       retry = retryable_status(status);
     }
     if (!retry || tries > options_.retries) break;
