@@ -36,7 +36,7 @@ bench:
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 	@bench/run_all.sh $(BUILD_DIR)
 
-FUZZ_TARGETS = jsonl safetensors hf_config shard_index recbole amazon chat_reply
+FUZZ_TARGETS = jsonl safetensors hf_config shard_index recbole amazon chat_reply rerank_request
 fuzz:
 	@scripts/install_deps.sh fuzz
 	@CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGR2_BUILD_FUZZ=ON >/dev/null

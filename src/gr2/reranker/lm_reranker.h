@@ -72,6 +72,7 @@ class LmReranker {
   lm::Qwen3Lm& model() { return model_; }
   const lm::Vocabulary& vocabulary() const { return vocabulary_; }
   const sid::SidTable& sids() const { return sids_; }
+  const Catalog& catalog() const { return catalog_; }
   const prompt::PromptRenderer& renderer() const { return *renderer_; }
   const LmRerankerOptions& options() const { return options_; }
   // Replaces the options (the renderer follows options.prompt).

@@ -1,0 +1,158 @@
+// Routes of gr2 serve over cpp-httplib (see http_server.h).
+#include "gr2/serve/http/http_server.h"
+
+#include <httplib.h>
+
+#include <atomic>
+#include <chrono>
+#include <exception>
+
+#include "gr2/core/error.h"
+#include "gr2/core/log.h"
+#include "gr2/core/utf8.h"
+#include "gr2/serve/api_error.h"
+#include "gr2/serve/openapi.h"
+
+namespace gr2::serve {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// httplib runs the pre-routing handler, the route and the logger of one request on one thread.
+thread_local Clock::time_point request_start;
+std::atomic<uint64_t> next_response_id{1};
+
+std::string dump(const Json& json) { return json.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
+void write_error(httplib::Response& res, int status, const std::string& type, const std::string& message) {
+  res.status = status;
+  if (status == 503) res.set_header("Retry-After", "1");
+  res.set_content(dump({{"error", {{"message", message}, {"type", type}, {"code", status}}}}), "application/json");
+}
+
+// The metrics label of a path: a route, or "other" (keeps label cardinality bounded).
+std::string endpoint_of(const std::string& path) {
+  for (const char* route : {"/v1/rerank", "/healthz", "/metrics", "/openapi.json"})
+    if (path == route) return route;
+  return "other";
+}
+
+// Compares without an early exit, so that response time does not reveal a matching prefix (the
+// length may show; the key is not empty).
+bool same_secret(const std::string& given, const std::string& key) {
+  if (given.size() != key.size()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < key.size(); ++i) diff |= static_cast<unsigned char>(given[i] ^ key[i]);
+  return diff == 0;
+}
+
+}  // namespace
+
+HttpServer::HttpServer(RerankService* service, ServiceMetrics* metrics, HttpServerOptions options)
+    : service_(service), metrics_(metrics), options_(std::move(options)), server_(std::make_unique<httplib::Server>()) {
+  check_internal(service_ != nullptr && metrics_ != nullptr, "HttpServer: null service or metrics");
+  require(options_.threads >= 1, "serve: --http-threads must be >= 1");
+  openapi_ = dump(openapi_document(options_.limits, options_.model_name));
+  install_routes();
+}
+
+HttpServer::~HttpServer() = default;
+
+int HttpServer::bind() {
+  if (options_.port == 0) {
+    port_ = server_->bind_to_any_port(options_.host);
+  } else if (server_->bind_to_port(options_.host, options_.port)) {
+    port_ = options_.port;
+  }
+  require(port_ > 0, "serve: cannot listen on " + options_.host + ":" + std::to_string(options_.port) +
+                         " (address in use, or not an address of this machine)");
+  return port_;
+}
+
+void HttpServer::serve() {
+  check_internal(port_ > 0, "HttpServer::serve before bind");
+  server_->listen_after_bind();
+}
+
+void HttpServer::stop() { server_->stop(); }
+
+void HttpServer::install_routes() {
+  httplib::Server& s = *server_;
+  const int threads = options_.threads;
+  s.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  s.set_payload_max_length(static_cast<size_t>(options_.limits.max_body_bytes));
+  s.set_tcp_nodelay(true);
+
+  s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    request_start = Clock::now();
+    if (options_.api_key.empty() || req.path == "/healthz") return httplib::Server::HandlerResponse::Unhandled;
+    const std::string header = req.get_header_value("Authorization");
+    const std::string prefix = "Bearer ";
+    if (header.rfind(prefix, 0) == 0 && same_secret(header.substr(prefix.size()), options_.api_key))
+      return httplib::Server::HandlerResponse::Unhandled;
+    res.set_header("WWW-Authenticate", "Bearer");
+    write_error(res, 401, "unauthorized", "missing or wrong bearer token (Authorization: Bearer <key>)");
+    return httplib::Server::HandlerResponse::Handled;
+  });
+
+  s.Post("/v1/rerank", [this](const httplib::Request& req, httplib::Response& res) {
+    try {
+      const RerankCall call = parse_rerank_request(req.body, options_.limits,
+                                                   [this](const std::string& id) { return service_->knows_item(id); });
+      if (!call.model.empty() && call.model != options_.model_name)
+        throw ApiError(404, "model_not_found", "model '" + utf8_excerpt(call.model, 64) +
+                                                   "' is not served here (this server serves '" +
+                                                   options_.model_name + "')");
+      const RerankOutcome outcome = service_->rerank(call.request, call.timeout_ms);
+      const std::string id = "rerank-" + std::to_string(next_response_id++);
+      res.set_content(dump(rerank_response(id, options_.model_name, call, outcome)), "application/json");
+    } catch (const ApiError& e) {
+      write_error(res, e.status(), e.type(), e.what());
+    }
+  });
+  s.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(dump({{"status", "ok"}, {"model", options_.model_name}}), "application/json");
+  });
+  s.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    metrics_->set_queue_depth(service_->queue_depth());
+    res.set_content(metrics_->prometheus_text(), "text/plain; version=0.0.4");
+  });
+  s.Get("/openapi.json", [this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(openapi_, "application/json");
+  });
+
+  // Statuses httplib sets itself (404 no route, 413 body too large, 400 malformed HTTP) get a JSON body.
+  s.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return;
+    if (res.status == 404) {
+      write_error(res, 404, "not_found", "no route " + req.method + " " + utf8_excerpt(req.path, 128) +
+                                             " (routes: POST /v1/rerank, GET /healthz, /metrics, /openapi.json)");
+    } else if (res.status == 413) {
+      write_error(res, 413, "body_too_large",
+                  "the body is over " + std::to_string(options_.limits.max_body_bytes) + " bytes");
+    } else {
+      write_error(res, res.status, "http_error", "the request could not be read as HTTP");
+    }
+  });
+  s.set_exception_handler([](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
+    std::string what = "unknown exception";
+    try {
+      std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    log_warning("serve: internal error on " + req.method + " " + utf8_excerpt(req.path, 128) + ": " + what);
+    write_error(res, 500, "internal_error", "internal error (logged by the server)");
+  });
+  s.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+    const double seconds = std::chrono::duration<double>(Clock::now() - request_start).count();
+    metrics_->observe_request(endpoint_of(req.path), res.status, seconds);
+    if (options_.access_log) {
+      log_info(strprintf("%s %s %s %d %zu %.2fms", req.remote_addr.c_str(), req.method.c_str(),
+                         utf8_excerpt(req.path, 128).c_str(), res.status, res.body.size(), seconds * 1000.0));
+    }
+  });
+}
+
+}  // namespace gr2::serve

@@ -1,0 +1,144 @@
+// The OpenAPI 3.0 document of gr2 serve (see openapi.h). Kept beside the request parser it
+// describes: a field added to one belongs in the other (tests/serve check requests built from it).
+#include "gr2/serve/openapi.h"
+
+namespace gr2::serve {
+namespace {
+
+Json error_response(const std::string& description) {
+  return {{"description", description},
+          {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/Error"}}}}}}}};
+}
+
+Json item_schema(const RerankLimits& limits) {
+  const Json id = {{"type", "string"}, {"minLength", 1}, {"maxLength", limits.max_id_chars}};
+  const Json text = {{"type", "string"}, {"maxLength", limits.max_text_chars}};
+  Json object = {{"type", "object"},
+                 {"required", {"item_id"}},
+                 {"properties",
+                  {{"item_id", id},
+                   {"score", {{"type", "number"}, {"description", "The upstream ranker's score (finite)"}}},
+                   {"title", text},
+                   {"brand", text},
+                   {"category", {{"type", "array"}, {"items", text}}}}}};
+  return {{"oneOf", {id, object}}};
+}
+
+Json rerank_request_schema(const RerankLimits& limits) {
+  const Json id = {{"type", "string"}, {"maxLength", limits.max_id_chars}};
+  return {{"type", "object"},
+          {"required", {"candidates"}},
+          {"properties",
+           {{"model", id},
+            {"request_id", id},
+            {"user_id", id},
+            {"history",
+             {{"type", "array"},
+              {"maxItems", limits.max_history},
+              {"items", {{"type", "string"}, {"minLength", 1}, {"maxLength", limits.max_id_chars}}},
+              {"description", "The user's items, oldest first"}}},
+            {"candidates",
+             {{"type", "array"},
+              {"minItems", 1},
+              {"maxItems", limits.max_candidates},
+              {"items", item_schema(limits)},
+              {"description", "The items to re-rank, in incoming order, distinct"}}},
+            {"top_n", {{"type", "integer"}, {"minimum", 1}, {"description", "Results to return (at most K)"}}},
+            {"return_reasoning", {{"type", "boolean"}}},
+            {"timeout_ms",
+             {{"type", "number"}, {"exclusiveMinimum", true}, {"minimum", 0}, {"maximum", limits.max_timeout_ms}}}}}};
+}
+
+Json rerank_response_schema() {
+  const Json result = {{"type", "object"},
+                       {"required", {"index", "item_id", "relevance_score"}},
+                       {"properties",
+                        {{"index", {{"type", "integer"}, {"minimum", 0}}},
+                         {"item_id", {{"type", "string"}}},
+                         {"relevance_score", {{"type", "number"}, {"minimum", 0}, {"maximum", 1}}}}}};
+  const Json count = {{"type", "integer"}, {"minimum", 0}};
+  return {{"type", "object"},
+          {"required", {"id", "object", "model", "results", "fallback", "usage"}},
+          {"properties",
+           {{"id", {{"type", "string"}}},
+            {"object", {{"type", "string"}, {"enum", {"rerank"}}}},
+            {"model", {{"type", "string"}}},
+            {"results", {{"type", "array"}, {"items", result}}},
+            {"fallback",
+             {{"type", "string"}, {"nullable", true}, {"enum", {"timeout", "invalid_output", "error", nullptr}}}},
+            {"reasoning", {{"type", "string"}}},
+            {"usage",
+             {{"type", "object"},
+              {"required", {"prompt_tokens", "completion_tokens", "total_tokens"}},
+              {"properties", {{"prompt_tokens", count}, {"completion_tokens", count}, {"total_tokens", count}}}}}}}};
+}
+
+}  // namespace
+
+Json openapi_document(const RerankLimits& limits, const std::string& model) {
+  const Json json_error = error_response("Bad request: the message names the field");
+  Json paths;
+  paths["/v1/rerank"]["post"] = {
+      {"summary", "Re-rank a slate of candidates for a user (model: " + model + ")"},
+      {"operationId", "rerank"},
+      {"requestBody",
+       {{"required", true},
+        {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/RerankRequest"}}}}}}}}},
+      {"responses",
+       {{"200",
+         {{"description", "A ranking (the model's, or the incoming order with the fallback reason)"},
+          {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/RerankResponse"}}}}}}}}},
+        {"400", json_error},
+        {"401", error_response("Missing or wrong bearer token")},
+        {"404", error_response("The request names a model this server does not serve")},
+        {"413", error_response("The body is over the size limit")},
+        {"503", error_response("The queue is full or the server is stopping; retry after Retry-After seconds")}}}};
+  paths["/healthz"]["get"] = {
+      {"summary", "Liveness: 200 while the server answers"},
+      {"operationId", "healthz"},
+      {"responses",
+       {{"200",
+         {{"description", "Serving"},
+          {"content",
+           {{"application/json",
+             {{"schema",
+               {{"type", "object"},
+                {"required", {"status", "model"}},
+                {"properties", {{"status", {{"type", "string"}}}, {"model", {{"type", "string"}}}}}}}}}}}}}}}};
+  paths["/metrics"]["get"] = {
+      {"summary", "Prometheus metrics (text exposition format 0.0.4)"},
+      {"operationId", "metrics"},
+      {"responses",
+       {{"200", {{"description", "Metrics"}, {"content", {{"text/plain", {{"schema", {{"type", "string"}}}}}}}}},
+        {"401", error_response("Missing or wrong bearer token")}}}};
+  paths["/openapi.json"]["get"] = {
+      {"summary", "This document"},
+      {"operationId", "openapi"},
+      {"responses",
+       {{"200", {{"description", "OpenAPI 3.0 document"}, {"content", {{"application/json", {{"schema", {{"type", "object"}}}}}}}}},
+        {"401", error_response("Missing or wrong bearer token")}}}};
+
+  const Json error_schema = {
+      {"type", "object"},
+      {"required", {"error"}},
+      {"properties",
+       {{"error",
+         {{"type", "object"},
+          {"required", {"message", "type", "code"}},
+          {"properties",
+           {{"message", {{"type", "string"}}}, {"type", {{"type", "string"}}}, {"code", {{"type", "integer"}}}}}}}}}};
+  return {{"openapi", "3.0.3"},
+          {"info",
+           {{"title", "gr2 serve"},
+            {"version", "1"},
+            {"description", "The GR2 generative re-ranker as a service (docs/serving.md)"}}},
+          {"paths", std::move(paths)},
+          {"components",
+           {{"schemas",
+             {{"RerankRequest", rerank_request_schema(limits)},
+              {"RerankResponse", rerank_response_schema()},
+              {"Error", error_schema}}},
+            {"securitySchemes", {{"bearer", {{"type", "http"}, {"scheme", "bearer"}}}}}}}};
+}
+
+}  // namespace gr2::serve

@@ -1,0 +1,163 @@
+// The batching re-rank service (see rerank_service.h).
+#include "gr2/serve/rerank_service.h"
+
+#include <algorithm>
+#include <chrono>
+#include <exception>
+#include <future>
+#include <numeric>
+
+#include "gr2/core/error.h"
+#include "gr2/core/log.h"
+#include "gr2/serve/api_error.h"
+
+namespace gr2::serve {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::vector<int> incoming_order(int k) {
+  std::vector<int> order(static_cast<size_t>(k));
+  std::iota(order.begin(), order.end(), 0);
+  return order;
+}
+
+}  // namespace
+
+struct RerankService::Pending {
+  RankRequest request;
+  Clock::time_point deadline;
+  std::promise<RerankOutcome> answer;
+};
+
+void RerankServiceOptions::validate() const {
+  require(max_batch >= 1, "serve: max_batch must be >= 1 (got " + std::to_string(max_batch) + ")");
+  require(max_queue >= 0, "serve: max_queue must be >= 0 (got " + std::to_string(max_queue) + ")");
+  require(default_timeout_ms > 0, "serve: the default timeout must be > 0 ms");
+  require(batch_wait_ms >= 0, "serve: batch_wait_ms must be >= 0");
+}
+
+RerankService::RerankService(std::unique_ptr<LmReranker> reranker, RerankServiceOptions options,
+                             ServiceMetrics* metrics)
+    : reranker_(std::move(reranker)), options_(options), metrics_(metrics) {
+  options_.validate();
+  check_internal(reranker_ != nullptr && metrics_ != nullptr, "RerankService: null re-ranker or metrics");
+  LmRerankerOptions o = reranker_->options();
+  o.sampling = lm::SamplingOptions{};  // greedy
+  o.batch_size = options_.max_batch;
+  reranker_->set_options(o);
+  for (const std::string& id : reranker_->sids().ids) {
+    if (reranker_->catalog().find(id)) known_items_.insert(id);
+  }
+  worker_ = std::thread([this] { run_worker(); });
+}
+
+RerankService::~RerankService() { stop(); }
+
+void RerankService::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (worker_.joinable()) worker_.join();
+}
+
+int64_t RerankService::queue_depth() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return static_cast<int64_t>(queue_.size());
+}
+
+RerankOutcome RerankService::rerank(const RankRequest& request, double timeout_ms) {
+  const double ms = timeout_ms > 0 ? timeout_ms : options_.default_timeout_ms;
+  auto pending = std::make_shared<Pending>();
+  pending->request = request;
+  pending->deadline = Clock::now() + std::chrono::microseconds(static_cast<int64_t>(ms * 1000.0));
+  std::future<RerankOutcome> answer = pending->answer.get_future();
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stopping_) throw ApiError(503, "shutting_down", "the server is shutting down");
+    if (static_cast<int>(queue_.size()) >= options_.max_queue)
+      throw ApiError::overloaded("the queue is full (" + std::to_string(options_.max_queue) +
+                                 " requests waiting); retry later");
+    queue_.push_back(pending);
+    metrics_->set_queue_depth(static_cast<int64_t>(queue_.size()));
+  }
+  wake_.notify_one();
+
+  RerankOutcome outcome;
+  if (answer.wait_until(pending->deadline) == std::future_status::ready) {
+    outcome = answer.get();
+  } else {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);  // not started: the model never sees it
+      const auto it = std::find(queue_.begin(), queue_.end(), pending);
+      if (it != queue_.end()) queue_.erase(it);
+      metrics_->set_queue_depth(static_cast<int64_t>(queue_.size()));
+    }
+    outcome.order = incoming_order(request.size());
+    outcome.fallback = "timeout";
+  }
+  if (!outcome.fallback.empty()) metrics_->count_fallback(outcome.fallback);
+  return outcome;
+}
+
+void RerankService::run_worker() {
+  for (;;) {
+    std::vector<std::shared_ptr<Pending>> batch;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, nothing left to answer
+      if (options_.batch_wait_ms > 0 && !stopping_) {
+        wake_.wait_for(lock, std::chrono::microseconds(static_cast<int64_t>(options_.batch_wait_ms * 1000.0)),
+                       [&] { return stopping_ || static_cast<int>(queue_.size()) >= options_.max_batch; });
+      }
+      const Clock::time_point now = Clock::now();
+      while (!queue_.empty() && static_cast<int>(batch.size()) < options_.max_batch) {
+        std::shared_ptr<Pending> p = std::move(queue_.front());
+        queue_.pop_front();
+        if (p->deadline > now) batch.push_back(std::move(p));  // an expired one has its fallback already
+      }
+      metrics_->set_queue_depth(static_cast<int64_t>(queue_.size()));
+    }
+    if (!batch.empty()) decode(batch);
+  }
+}
+
+void RerankService::decode(const std::vector<std::shared_ptr<Pending>>& batch) {
+  std::vector<RankRequest> requests;
+  for (const auto& p : batch) requests.push_back(p->request);
+  metrics_->observe_batch(static_cast<int64_t>(batch.size()));
+  std::vector<LmRollout> rollouts;
+  try {
+    rollouts = reranker_->rollout(requests, 1, 0);
+  } catch (const std::exception& e) {
+    log_warning(std::string("serve: the model failed on a batch of ") + std::to_string(batch.size()) +
+                " requests: " + e.what());
+    for (const auto& p : batch) {
+      RerankOutcome o;
+      o.order = incoming_order(p->request.size());
+      o.fallback = "error";
+      p->answer.set_value(std::move(o));
+    }
+    return;
+  }
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const LmRollout& r = rollouts[i];
+    RerankOutcome o;
+    o.prompt_tokens = static_cast<int64_t>(r.prompt_tokens.size());
+    o.completion_tokens = static_cast<int64_t>(r.tokens.size());
+    o.reasoning = r.parsed.reasoning;
+    if (r.parsed.valid()) {
+      o.order = r.parsed.order;
+    } else {
+      o.order = incoming_order(batch[i]->request.size());
+      o.fallback = "invalid_output";
+    }
+    metrics_->add_tokens(o.prompt_tokens, o.completion_tokens);
+    batch[i]->answer.set_value(std::move(o));
+  }
+}
+
+}  // namespace gr2::serve

@@ -1,0 +1,84 @@
+// The re-ranking service: one LM re-ranker behind a bounded queue. Callers (HTTP handler threads)
+// submit requests and wait; one worker thread takes every waiting request, up to max_batch, and
+// decodes them together (one left-padded batch: concurrent requests share the decode steps), so the
+// model is never entered from two threads. Every caller gets a valid ranking: the model's
+// (constrained decoding writes a permutation of the candidates) or, when its deadline passes or
+// the output cannot be used, the incoming order with the reason. Knows nothing of HTTP.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_set>
+
+#include "gr2/data/rank_request.h"
+#include "gr2/reranker/lm_reranker.h"
+#include "gr2/serve/rerank_api.h"
+#include "gr2/serve/service_metrics.h"
+
+namespace gr2::serve {
+
+struct RerankServiceOptions {
+  int max_batch = 16;              // most requests decoded together (>= 1)
+  int max_queue = 64;              // most requests waiting for the model; one more is refused (>= 0)
+  double default_timeout_ms = 2000;// deadline of a request that names none (> 0)
+  double batch_wait_ms = 0;        // after the first request of a batch arrives, wait this long for
+                                   // more before decoding (0 = decode what is waiting at once)
+
+  // Throws Error naming the option when a value is out of range.
+  void validate() const;
+};
+
+class RerankService {
+ public:
+  // Takes ownership of `reranker` and starts the worker. Decoding is greedy whatever the
+  // checkpoint's sampling settings (a served ranking is deterministic). `metrics` (not owned) must
+  // outlive the service. Throws Error for invalid options.
+  RerankService(std::unique_ptr<LmReranker> reranker, RerankServiceOptions options, ServiceMetrics* metrics);
+  // stop(), then releases the model.
+  ~RerankService();
+
+  // Ranks `request` (every item known: see knows_item). Blocks until the model answers or
+  // `timeout_ms` (<= 0: the default) has passed since the call; then the answer is the incoming
+  // order with fallback "timeout" (the request is dropped if the model has not started on it).
+  // Throws ApiError 503 ("overloaded") when max_queue requests are already waiting, or when the
+  // service is stopping.
+  RerankOutcome rerank(const RankRequest& request, double timeout_ms);
+
+  // True when `item_id` is in the served catalog and has a SID (it may appear in a request).
+  bool knows_item(const std::string& item_id) const { return known_items_.count(item_id) > 0; }
+  // Requests waiting for the model now.
+  int64_t queue_depth() const;
+  const RerankServiceOptions& options() const { return options_; }
+  const LmReranker& reranker() const { return *reranker_; }
+
+  // Refuses new requests, lets the worker answer every request already queued, and joins it.
+  // Idempotent; safe to call from any thread but the worker.
+  void stop();
+
+  RerankService(const RerankService&) = delete;
+  RerankService& operator=(const RerankService&) = delete;
+
+ private:
+  struct Pending;
+  std::unique_ptr<LmReranker> reranker_;
+  RerankServiceOptions options_;
+  ServiceMetrics* metrics_;
+  std::unordered_set<std::string> known_items_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::shared_ptr<Pending>> queue_;
+  bool stopping_ = false;
+  std::thread worker_;
+
+  void run_worker();
+  // Decodes `batch` and completes each request's answer.
+  void decode(const std::vector<std::shared_ptr<Pending>>& batch);
+};
+
+}  // namespace gr2::serve
