@@ -88,6 +88,7 @@ void add_serve_command(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "serve",
       "Serve a re-ranker checkpoint over HTTP: POST /v1/rerank (history + candidates -> a better order),\n"
+      "the OpenAI-compatible /v1/chat/completions, /v1/completions and /v1/models on the raw model,\n"
       "GET /healthz, GET /metrics (Prometheus), GET /openapi.json. Concurrent requests are decoded\n"
       "together; every answer is a valid permutation (the incoming order with a 'fallback' reason when\n"
       "the deadline passes). Binds 127.0.0.1 unless --host says otherwise; SIGTERM stops it after the\n"
@@ -120,6 +121,10 @@ void add_serve_command(CLI::App& app) {
       ->check(CLI::Range(0, 1000000));
   cmd->add_option("--timeout-ms", a->service.default_timeout_ms,
                   "Deadline of a request without timeout_ms; then the incoming order is returned")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--completion-timeout-ms", a->service.completion_timeout_ms,
+                  "Deadline of a /v1/completions or /v1/chat/completions call (then 504)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   cmd->add_option("--batch-wait-ms", a->service.batch_wait_ms,

@@ -73,9 +73,99 @@ Json rerank_response_schema() {
               {"properties", {{"prompt_tokens", count}, {"completion_tokens", count}, {"total_tokens", count}}}}}}}};
 }
 
+// The sampling fields both completion routes take.
+Json sampling_properties(const CompletionLimits& limits) {
+  return {{"model", {{"type", "string"}}},
+          {"n", {{"type", "integer"}, {"minimum", 1}, {"maximum", limits.max_n}}},
+          {"temperature", {{"type", "number"}, {"minimum", 0}, {"maximum", 100}}},
+          {"top_p", {{"type", "number"}, {"exclusiveMinimum", true}, {"minimum", 0}, {"maximum", 1}}},
+          {"top_k", {{"type", "integer"}, {"minimum", -1}}},
+          {"seed", {{"type", "integer"}}},
+          {"stream", {{"type", "boolean"}, {"enum", {false}}}}};
+}
+
+Json completion_request_schema(const CompletionLimits& limits) {
+  Json properties = sampling_properties(limits);
+  properties["prompt"] = {{"type", "string"}, {"minLength", 1}, {"maxLength", limits.max_prompt_chars}};
+  properties["max_tokens"] = {{"type", "integer"}, {"minimum", 0}, {"maximum", limits.max_tokens}};
+  properties["logprobs"] = {{"type", "integer"}, {"minimum", 0}, {"maximum", limits.max_top_logprobs}};
+  properties["echo"] = {{"type", "boolean"}};
+  return {{"type", "object"}, {"required", {"prompt"}}, {"properties", properties}};
+}
+
+Json chat_request_schema(const CompletionLimits& limits) {
+  Json properties = sampling_properties(limits);
+  properties["messages"] = {
+      {"type", "array"},
+      {"minItems", 1},
+      {"maxItems", limits.max_messages},
+      {"items",
+       {{"type", "object"},
+        {"required", {"role", "content"}},
+        {"properties",
+         {{"role", {{"type", "string"}, {"enum", {"system", "user", "assistant"}}}},
+          {"content", {{"type", "string"}, {"maxLength", limits.max_prompt_chars}}}}}}}};
+  properties["max_tokens"] = {{"type", "integer"}, {"minimum", 1}, {"maximum", limits.max_tokens}};
+  properties["max_completion_tokens"] = properties["max_tokens"];
+  properties["logprobs"] = {{"type", "boolean"}};
+  properties["top_logprobs"] = {{"type", "integer"}, {"minimum", 0}, {"maximum", limits.max_top_logprobs}};
+  return {{"type", "object"}, {"required", {"messages"}}, {"properties", properties}};
+}
+
+Json completion_response_schema(bool chat) {
+  const Json count = {{"type", "integer"}, {"minimum", 0}};
+  Json choice = {{"type", "object"},
+                 {"required", {"index", "finish_reason"}},
+                 {"properties",
+                  {{"index", count},
+                   {"finish_reason", {{"type", "string"}, {"enum", {"stop", "length"}}}},
+                   {"logprobs", {{"type", "object"}, {"nullable", true}}}}}};
+  if (chat) {
+    choice["required"].push_back("message");
+    choice["properties"]["message"] = {
+        {"type", "object"},
+        {"required", {"role", "content"}},
+        {"properties", {{"role", {{"type", "string"}}}, {"content", {{"type", "string"}}}}}};
+  } else {
+    choice["required"].push_back("text");
+    choice["properties"]["text"] = {{"type", "string"}};
+  }
+  return {{"type", "object"},
+          {"required", {"id", "object", "created", "model", "choices", "usage"}},
+          {"properties",
+           {{"id", {{"type", "string"}}},
+            {"object", {{"type", "string"}, {"enum", {chat ? "chat.completion" : "text_completion"}}}},
+            {"created", {{"type", "integer"}}},
+            {"model", {{"type", "string"}}},
+            {"choices", {{"type", "array"}, {"items", choice}}},
+            {"usage",
+             {{"type", "object"},
+              {"required", {"prompt_tokens", "completion_tokens", "total_tokens"}},
+              {"properties", {{"prompt_tokens", count}, {"completion_tokens", count}, {"total_tokens", count}}}}}}}};
+}
+
+Json completion_path(const std::string& summary, const std::string& operation, const std::string& request,
+                     const std::string& response) {
+  return {{"summary", summary},
+          {"operationId", operation},
+          {"requestBody",
+           {{"required", true},
+            {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/" + request}}}}}}}}},
+          {"responses",
+           {{"200",
+             {{"description", "The completion"},
+              {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/" + response}}}}}}}}},
+            {"400", error_response("Bad request: the message names the field")},
+            {"401", error_response("Missing or wrong bearer token")},
+            {"404", error_response("The request names a model this server does not serve")},
+            {"413", error_response("The body is over the size limit")},
+            {"503", error_response("The queue is full or the server is stopping")},
+            {"504", error_response("The completion did not finish within the server's completion timeout")}}}};
+}
+
 }  // namespace
 
-Json openapi_document(const RerankLimits& limits, const std::string& model) {
+Json openapi_document(const RerankLimits& limits, const CompletionLimits& completion_limits, const std::string& model) {
   const Json json_error = error_response("Bad request: the message names the field");
   Json paths;
   paths["/v1/rerank"]["post"] = {
@@ -93,6 +183,23 @@ Json openapi_document(const RerankLimits& limits, const std::string& model) {
         {"404", error_response("The request names a model this server does not serve")},
         {"413", error_response("The body is over the size limit")},
         {"503", error_response("The queue is full or the server is stopping; retry after Retry-After seconds")}}}};
+  paths["/v1/completions"]["post"] = completion_path("Continue a prompt with the raw model (OpenAI-compatible)",
+                                                     "completions", "CompletionRequest", "CompletionResponse");
+  paths["/v1/chat/completions"]["post"] = completion_path(
+      "Answer chat messages with the raw model (OpenAI-compatible)", "chat_completions", "ChatRequest", "ChatResponse");
+  paths["/v1/models"]["get"] = {
+      {"summary", "The served model (OpenAI-compatible list)"},
+      {"operationId", "models"},
+      {"responses",
+       {{"200",
+         {{"description", "One model"},
+          {"content",
+           {{"application/json",
+             {{"schema",
+               {{"type", "object"},
+                {"required", {"object", "data"}},
+                {"properties", {{"object", {{"type", "string"}}}, {"data", {{"type", "array"}}}}}}}}}}}}},
+        {"401", error_response("Missing or wrong bearer token")}}}};
   paths["/healthz"]["get"] = {
       {"summary", "Liveness: 200 while the server answers"},
       {"operationId", "healthz"},
@@ -137,6 +244,10 @@ Json openapi_document(const RerankLimits& limits, const std::string& model) {
            {{"schemas",
              {{"RerankRequest", rerank_request_schema(limits)},
               {"RerankResponse", rerank_response_schema()},
+              {"CompletionRequest", completion_request_schema(completion_limits)},
+              {"CompletionResponse", completion_response_schema(false)},
+              {"ChatRequest", chat_request_schema(completion_limits)},
+              {"ChatResponse", completion_response_schema(true)},
               {"Error", error_schema}}},
             {"securitySchemes", {{"bearer", {{"type", "http"}, {"scheme", "bearer"}}}}}}}};
 }

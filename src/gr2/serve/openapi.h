@@ -4,12 +4,13 @@
 #pragma once
 
 #include "gr2/core/jsonl.h"
+#include "gr2/serve/completion_api.h"
 #include "gr2/serve/rerank_api.h"
 
 namespace gr2::serve {
 
-// The document, with `limits` written into the schemas (maxItems, maxLength, maximum) and
+// The document, with `limits` and `completion_limits` written into the schemas (maxItems, maxLength, maximum) and
 // `model` as the served model's name.
-Json openapi_document(const RerankLimits& limits, const std::string& model);
+Json openapi_document(const RerankLimits& limits, const CompletionLimits& completion_limits, const std::string& model);
 
 }  // namespace gr2::serve

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <exception>
+#include <functional>
 #include <future>
 #include <numeric>
 
@@ -16,6 +17,10 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+Clock::time_point deadline_after(double ms) {
+  return Clock::now() + std::chrono::microseconds(static_cast<int64_t>(ms * 1000.0));
+}
+
 std::vector<int> incoming_order(int k) {
   std::vector<int> order(static_cast<size_t>(k));
   std::iota(order.begin(), order.end(), 0);
@@ -24,17 +29,21 @@ std::vector<int> incoming_order(int k) {
 
 }  // namespace
 
+// A queued unit of work: a re-rank request (batched with others), or a task run alone.
 struct RerankService::Pending {
   RankRequest request;
   Clock::time_point deadline;
   std::promise<RerankOutcome> answer;
+  std::function<void()> task;  // set: a completion, run alone on the model thread
 };
+
 
 void RerankServiceOptions::validate() const {
   require(max_batch >= 1, "serve: max_batch must be >= 1 (got " + std::to_string(max_batch) + ")");
   require(max_queue >= 0, "serve: max_queue must be >= 0 (got " + std::to_string(max_queue) + ")");
   require(default_timeout_ms > 0, "serve: the default timeout must be > 0 ms");
   require(batch_wait_ms >= 0, "serve: batch_wait_ms must be >= 0");
+  require(completion_timeout_ms > 0, "serve: the completion timeout must be > 0 ms");
 }
 
 RerankService::RerankService(std::unique_ptr<LmReranker> reranker, RerankServiceOptions options,
@@ -68,33 +77,37 @@ int64_t RerankService::queue_depth() const {
   return static_cast<int64_t>(queue_.size());
 }
 
-RerankOutcome RerankService::rerank(const RankRequest& request, double timeout_ms) {
-  const double ms = timeout_ms > 0 ? timeout_ms : options_.default_timeout_ms;
-  auto pending = std::make_shared<Pending>();
-  pending->request = request;
-  pending->deadline = Clock::now() + std::chrono::microseconds(static_cast<int64_t>(ms * 1000.0));
-  std::future<RerankOutcome> answer = pending->answer.get_future();
+void RerankService::enqueue(std::shared_ptr<Pending> pending) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (stopping_) throw ApiError(503, "shutting_down", "the server is shutting down");
     if (static_cast<int>(queue_.size()) >= options_.max_queue)
       throw ApiError::overloaded("the queue is full (" + std::to_string(options_.max_queue) +
                                  " requests waiting); retry later");
-    queue_.push_back(pending);
+    queue_.push_back(std::move(pending));
     metrics_->set_queue_depth(static_cast<int64_t>(queue_.size()));
   }
   wake_.notify_one();
+}
 
+void RerankService::withdraw(const std::shared_ptr<Pending>& pending) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const auto it = std::find(queue_.begin(), queue_.end(), pending);
+  if (it != queue_.end()) queue_.erase(it);
+  metrics_->set_queue_depth(static_cast<int64_t>(queue_.size()));
+}
+
+RerankOutcome RerankService::rerank(const RankRequest& request, double timeout_ms) {
+  auto pending = std::make_shared<Pending>();
+  pending->request = request;
+  pending->deadline = deadline_after(timeout_ms > 0 ? timeout_ms : options_.default_timeout_ms);
+  std::future<RerankOutcome> answer = pending->answer.get_future();
+  enqueue(pending);
   RerankOutcome outcome;
   if (answer.wait_until(pending->deadline) == std::future_status::ready) {
     outcome = answer.get();
   } else {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);  // not started: the model never sees it
-      const auto it = std::find(queue_.begin(), queue_.end(), pending);
-      if (it != queue_.end()) queue_.erase(it);
-      metrics_->set_queue_depth(static_cast<int64_t>(queue_.size()));
-    }
+    withdraw(pending);  // not started: the model never sees it
     outcome.order = incoming_order(request.size());
     outcome.fallback = "timeout";
   }
@@ -102,9 +115,38 @@ RerankOutcome RerankService::rerank(const RankRequest& request, double timeout_m
   return outcome;
 }
 
+CompletionResult RerankService::complete(const CompletionRequest& request) {
+  auto result = std::make_shared<std::promise<CompletionResult>>();
+  std::future<CompletionResult> answer = result->get_future();
+  auto pending = std::make_shared<Pending>();
+  pending->deadline = deadline_after(options_.completion_timeout_ms);
+  pending->task = [this, request, result] {
+    try {
+      result->set_value(run_completion(*reranker_->model(), reranker_->vocabulary(), request));
+    } catch (...) {
+      result->set_exception(std::current_exception());
+    }
+  };
+  enqueue(pending);
+  if (answer.wait_until(pending->deadline) != std::future_status::ready) {
+    withdraw(pending);
+    throw ApiError(504, "timeout", "the completion did not finish within " +
+                                       std::to_string(static_cast<int64_t>(options_.completion_timeout_ms)) + " ms");
+  }
+  try {
+    CompletionResult r = answer.get();
+    metrics_->add_tokens(r.prompt_tokens, r.completion_tokens);
+    return r;
+  } catch (const Error& e) {
+    if (e.kind() == ErrorKind::Internal) throw;
+    throw ApiError::bad_request(e.what());
+  }
+}
+
 void RerankService::run_worker() {
   for (;;) {
     std::vector<std::shared_ptr<Pending>> batch;
+    std::function<void()> task;
     {
       std::unique_lock<std::mutex> lock(mutex_);
       wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
@@ -113,14 +155,21 @@ void RerankService::run_worker() {
         wake_.wait_for(lock, std::chrono::microseconds(static_cast<int64_t>(options_.batch_wait_ms * 1000.0)),
                        [&] { return stopping_ || static_cast<int>(queue_.size()) >= options_.max_batch; });
       }
+      if (queue_.empty()) continue;  // every waiter withdrew (deadline) during the wait
       const Clock::time_point now = Clock::now();
-      while (!queue_.empty() && static_cast<int>(batch.size()) < options_.max_batch) {
+      if (queue_.front()->task) {
+        task = std::move(queue_.front()->task);
+        queue_.pop_front();
+      }
+      // Re-rank requests up to the next task (arrival order is kept).
+      while (!task && !queue_.empty() && !queue_.front()->task && static_cast<int>(batch.size()) < options_.max_batch) {
         std::shared_ptr<Pending> p = std::move(queue_.front());
         queue_.pop_front();
         if (p->deadline > now) batch.push_back(std::move(p));  // an expired one has its fallback already
       }
       metrics_->set_queue_depth(static_cast<int64_t>(queue_.size()));
     }
+    if (task) task();
     if (!batch.empty()) decode(batch);
   }
 }

@@ -17,6 +17,7 @@
 
 #include "gr2/data/rank_request.h"
 #include "gr2/reranker/lm_reranker.h"
+#include "gr2/serve/completion.h"
 #include "gr2/serve/rerank_api.h"
 #include "gr2/serve/service_metrics.h"
 
@@ -28,6 +29,7 @@ struct RerankServiceOptions {
   double default_timeout_ms = 2000;// deadline of a request that names none (> 0)
   double batch_wait_ms = 0;        // after the first request of a batch arrives, wait this long for
                                    // more before decoding (0 = decode what is waiting at once)
+  double completion_timeout_ms = 60000;  // deadline of a raw completion (OpenAI-compatible routes)
 
   // Throws Error naming the option when a value is out of range.
   void validate() const;
@@ -48,6 +50,12 @@ class RerankService {
   // Throws ApiError 503 ("overloaded") when max_queue requests are already waiting, or when the
   // service is stopping.
   RerankOutcome rerank(const RankRequest& request, double timeout_ms);
+
+  // Runs a raw completion (completion.h) on the model thread, in arrival order with the re-rank
+  // requests but never batched with them. Throws ApiError: 503 when the queue is full or the
+  // service is stopping; 504 ("timeout") when options().completion_timeout_ms passes first; 400
+  // when the model refuses the request (prompt + max_tokens over its context).
+  CompletionResult complete(const CompletionRequest& request);
 
   // True when `item_id` is in the served catalog and has a SID (it may appear in a request).
   bool knows_item(const std::string& item_id) const { return known_items_.count(item_id) > 0; }
@@ -76,6 +84,10 @@ class RerankService {
   bool stopping_ = false;
   std::thread worker_;
 
+  // Queues `pending` (throws ApiError 503 when full or stopping) and wakes the worker.
+  void enqueue(std::shared_ptr<Pending> pending);
+  // Takes `pending` off the queue if the worker has not taken it yet.
+  void withdraw(const std::shared_ptr<Pending>& pending);
   void run_worker();
   // Decodes `batch` and completes each request's answer.
   void decode(const std::vector<std::shared_ptr<Pending>>& batch);

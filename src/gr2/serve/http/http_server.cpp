@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <ctime>
 #include <exception>
 
 #include "gr2/core/error.h"
@@ -32,7 +33,8 @@ void write_error(httplib::Response& res, int status, const std::string& type, co
 
 // The metrics label of a path: a route, or "other" (keeps label cardinality bounded).
 std::string endpoint_of(const std::string& path) {
-  for (const char* route : {"/v1/rerank", "/healthz", "/metrics", "/openapi.json"})
+  for (const char* route : {"/v1/rerank", "/v1/completions", "/v1/chat/completions", "/v1/models", "/healthz",
+                            "/metrics", "/openapi.json"})
     if (path == route) return route;
   return "other";
 }
@@ -52,7 +54,8 @@ HttpServer::HttpServer(RerankService* service, ServiceMetrics* metrics, HttpServ
     : service_(service), metrics_(metrics), options_(std::move(options)), server_(std::make_unique<httplib::Server>()) {
   check_internal(service_ != nullptr && metrics_ != nullptr, "HttpServer: null service or metrics");
   require(options_.threads >= 1, "serve: --http-threads must be >= 1");
-  openapi_ = dump(openapi_document(options_.limits, options_.model_name));
+  openapi_ = dump(openapi_document(options_.limits, options_.completion_limits, options_.model_name));
+  started_ = static_cast<int64_t>(std::time(nullptr));
   install_routes();
 }
 
@@ -75,6 +78,19 @@ void HttpServer::serve() {
 }
 
 void HttpServer::stop() { server_->stop(); }
+
+void HttpServer::complete(const std::string& body, bool chat, std::string& response) const {
+  const lm::Vocabulary& vocabulary = service_->reranker().vocabulary();
+  const CompletionCall call = chat ? parse_chat_request(body, options_.completion_limits, vocabulary)
+                                   : parse_completion_request(body, options_.completion_limits, vocabulary);
+  if (!call.model.empty() && call.model != options_.model_name)
+    throw ApiError(404, "model_not_found", "model '" + utf8_excerpt(call.model, 64) +
+                                               "' is not served here (this server serves '" + options_.model_name + "')");
+  const CompletionResult result = service_->complete(call.request);
+  const std::string id = std::string(chat ? "chatcmpl-" : "cmpl-") + std::to_string(next_response_id++);
+  response = dump(completion_response(id, options_.model_name, static_cast<int64_t>(std::time(nullptr)), call, result,
+                                      vocabulary));
+}
 
 void HttpServer::install_routes() {
   httplib::Server& s = *server_;
@@ -110,6 +126,22 @@ void HttpServer::install_routes() {
       write_error(res, e.status(), e.type(), e.what());
     }
   });
+  for (const bool chat : {false, true}) {
+    s.Post(chat ? "/v1/chat/completions" : "/v1/completions",
+           [this, chat](const httplib::Request& req, httplib::Response& res) {
+             try {
+               std::string body;
+               complete(req.body, chat, body);
+               res.set_content(body, "application/json");
+             } catch (const ApiError& e) {
+               write_error(res, e.status(), e.type(), e.what());
+             }
+           });
+  }
+  s.Get("/v1/models", [this](const httplib::Request&, httplib::Response& res) {
+    const Json model = {{"id", options_.model_name}, {"object", "model"}, {"created", started_}, {"owned_by", "gr2"}};
+    res.set_content(dump({{"object", "list"}, {"data", Json::array({model})}}), "application/json");
+  });
   s.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
     res.set_content(dump({{"status", "ok"}, {"model", options_.model_name}}), "application/json");
   });
@@ -126,7 +158,7 @@ void HttpServer::install_routes() {
     if (!res.body.empty()) return;
     if (res.status == 404) {
       write_error(res, 404, "not_found", "no route " + req.method + " " + utf8_excerpt(req.path, 128) +
-                                             " (routes: POST /v1/rerank, GET /healthz, /metrics, /openapi.json)");
+                                             " (routes: POST /v1/rerank, /v1/completions, /v1/chat/completions; GET /v1/models, /healthz, /metrics, /openapi.json)");
     } else if (res.status == 413) {
       write_error(res, 413, "body_too_large",
                   "the body is over " + std::to_string(options_.limits.max_body_bytes) + " bytes");

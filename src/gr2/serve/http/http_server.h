@@ -1,4 +1,5 @@
-// The HTTP layer of gr2 serve, thin over the service: routes, bearer-token check, body-size limit,
+// The HTTP layer of gr2 serve, thin over the service: routes (/v1/rerank, the OpenAI-compatible
+// /v1/completions, /v1/chat/completions and /v1/models, /healthz, /metrics, /openapi.json), bearer-token check, body-size limit,
 // JSON error bodies, Retry-After on 503, one access-log line and one metrics observation per
 // request. cpp-httplib (Debian libcpp-httplib-dev) does the HTTP; this file only maps requests to
 // RerankService calls and ApiErrors to responses.
@@ -8,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "gr2/serve/completion_api.h"
 #include "gr2/serve/rerank_api.h"
 #include "gr2/serve/rerank_service.h"
 #include "gr2/serve/service_metrics.h"
@@ -26,6 +28,7 @@ struct HttpServerOptions {
   int threads = 64;                // HTTP worker threads (concurrent connections served)
   std::string model_name = "gr2";  // the "model" of responses; a request naming another is a 404
   RerankLimits limits;
+  CompletionLimits completion_limits;
   bool access_log = true;          // one line per request to the log (stderr)
 };
 
@@ -54,8 +57,11 @@ class HttpServer {
   std::unique_ptr<httplib::Server> server_;
   int port_ = -1;
   std::string openapi_;  // the document, serialised once
+  int64_t started_ = 0;  // Unix time the server was made (the "created" of /v1/models)
 
   void install_routes();
+  // POST /v1/completions (chat = false) or /v1/chat/completions (chat = true).
+  void complete(const std::string& body, bool chat, std::string& response) const;
 };
 
 }  // namespace gr2::serve
