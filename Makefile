@@ -27,8 +27,12 @@ test:
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 	@# The reference tests (HF tokenizers, transformers) find the pinned PyPI environment through
 	@# GR2_REFERENCE_PYTHON; without it (no network on first use) they skip and say so.
+	@# The schemathesis test of gr2 serve finds its environment (scripts/reference_env.sh api) through
+	@# GR2_API_TEST_PYTHON, likewise.
 	@ref=$$(scripts/reference_env.sh) || { echo "gr2: warning: no reference environment: its tests skip" >&2; ref=; }; \
-	  cd $(BUILD_DIR) && GR2_REFERENCE_PYTHON=$${ref:+$$ref/bin/python} ctest --output-on-failure -j $(JOBS)
+	  api=$$(scripts/reference_env.sh api) || { echo "gr2: warning: no API-test environment: its test skips" >&2; api=; }; \
+	  cd $(BUILD_DIR) && GR2_REFERENCE_PYTHON=$${ref:+$$ref/bin/python} GR2_API_TEST_PYTHON=$${api:+$$api/bin/python} \
+	  ctest --output-on-failure -j $(JOBS)
 
 bench:
 	@scripts/install_deps.sh bench

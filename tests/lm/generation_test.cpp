@@ -193,6 +193,24 @@ TEST(Generation, SamplerTopKTopPKeepOnlyTheirTokens) {
   expect_error([&] { bad.validate(); }, "top_p");
 }
 
+TEST(Generation, ExtremeTopPAndTemperatureStillDrawTheBestToken) {
+  // Found by schemathesis through gr2 serve: top_p = 2.2e-308 rounds to 0 in float, which masked
+  // every token (NaN probabilities, a 500); a temperature of 5e-324 overflows the scaled logits.
+  auto logits = torch::log(torch::tensor({0.2, 0.5, 0.3}, torch::kFloat)).view({1, 3}).repeat({50, 1});
+  SamplingOptions o;
+  o.temperature = 78.5;
+  o.top_p = 2.2250738585072014e-308;
+  Sampler nucleus(o, torch::kCPU);
+  auto s = nucleus.sample(logits);
+  EXPECT_TRUE((s.tokens == 1).all().item<bool>());
+  EXPECT_TRUE(torch::isfinite(s.log_probs).all().item<bool>());
+  o.top_p = 1.0;
+  o.temperature = 5e-324;  // below SamplingOptions::kGreedyBelow: greedy
+  EXPECT_TRUE(o.greedy());
+  Sampler tiny(o, torch::kCPU);
+  EXPECT_TRUE((tiny.sample(logits).tokens == 1).all().item<bool>());
+}
+
 TEST(Generation, StopTokensAndLimitsPerRow) {
   auto m = tiny_model();
   const auto prompts = random_prompts(kLengths, 6);

@@ -147,6 +147,15 @@ TEST_F(HttpServerTest, RoutesBodyLimitAndBearerToken) {
 
   ASSERT_EQ(server.requests_when("/v1/rerank", 401, 2), 2u);
   ASSERT_EQ(server.requests_when("/v1/rerank", 200, 1), 1u);
+  auto put = c.Put("/v1/rerank", auth, body, "application/json");
+  ASSERT_TRUE(put);
+  EXPECT_EQ(put->status, 405);
+  EXPECT_EQ(put->get_header_value("Allow"), "POST");
+  auto post_health = c.Post("/healthz", auth, "{}", "application/json");
+  ASSERT_TRUE(post_health);
+  EXPECT_EQ(post_health->status, 405);
+  EXPECT_EQ(post_health->get_header_value("Allow"), "GET, HEAD");
+
   auto metrics = c.Get("/metrics", auth);
   ASSERT_TRUE(metrics);
   EXPECT_EQ(metrics->status, 200);

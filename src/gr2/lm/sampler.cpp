@@ -34,7 +34,9 @@ constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 torch::Tensor nucleus(const torch::Tensor& sorted_logits, double top_p) {
   auto probs = torch::softmax(sorted_logits, -1);
   auto mass_before = probs.cumsum(-1) - probs;  // mass of strictly more likely tokens
-  return sorted_logits.masked_fill(mass_before >= top_p, kNegInf);
+  auto drop = mass_before >= top_p;
+  drop.select(-1, 0).fill_(false);  // even when top_p rounds to 0 in float (found by schemathesis)
+  return sorted_logits.masked_fill(drop, kNegInf);
 }
 
 // The distribution a non-greedy draw is taken from, over the tokens it can pick: log-probs [B, K]

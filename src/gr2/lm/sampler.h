@@ -11,12 +11,15 @@
 namespace gr2::lm {
 
 struct SamplingOptions {
-  double temperature = 0.0;  // 0 = greedy (argmax); > 0 divides the logits before sampling
+  double temperature = 0.0;  // 0 = greedy (argmax); > 0 divides the logits before sampling; below
+                             // kGreedyBelow also greedy (dividing by it would overflow float logits)
   int64_t top_k = 0;         // keep only the k most likely tokens (0 = off)
   double top_p = 1.0;        // keep the smallest set of most likely tokens with mass >= top_p (1 = off)
   uint64_t seed = 0;         // seeds the sampler's own generator (the global RNG is not used)
 
-  bool greedy() const { return temperature <= 0.0; }
+  // vLLM's convention: temperatures under 1e-5 decode greedily.
+  static constexpr double kGreedyBelow = 1e-5;
+  bool greedy() const { return temperature < kGreedyBelow; }
   // Throws Error naming the field (negative temperature or top_k, top_p outside (0, 1]).
   void validate() const;
 };

@@ -2,12 +2,23 @@
 // describes: a field added to one belongs in the other (tests/serve check requests built from it).
 #include "gr2/serve/openapi.h"
 
+#include <algorithm>
+
 namespace gr2::serve {
 namespace {
 
 Json error_response(const std::string& description) {
   return {{"description", description},
           {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/Error"}}}}}}}};
+}
+
+// The request parsers read null as absent: every optional property of `schema` is nullable.
+Json nullable_optionals(Json schema) {
+  const Json required = schema.value("required", Json::array());
+  for (auto& [key, property] : schema["properties"].items()) {
+    if (std::find(required.begin(), required.end(), key) == required.end()) property["nullable"] = true;
+  }
+  return schema;
 }
 
 Json item_schema(const RerankLimits& limits) {
@@ -21,12 +32,12 @@ Json item_schema(const RerankLimits& limits) {
                    {"title", text},
                    {"brand", text},
                    {"category", {{"type", "array"}, {"items", text}}}}}};
-  return {{"oneOf", {id, object}}};
+  return {{"oneOf", {id, nullable_optionals(object)}}};
 }
 
 Json rerank_request_schema(const RerankLimits& limits) {
   const Json id = {{"type", "string"}, {"maxLength", limits.max_id_chars}};
-  return {{"type", "object"},
+  return nullable_optionals({{"type", "object"},
           {"required", {"candidates"}},
           {"properties",
            {{"model", id},
@@ -46,7 +57,7 @@ Json rerank_request_schema(const RerankLimits& limits) {
             {"top_n", {{"type", "integer"}, {"minimum", 1}, {"description", "Results to return (at most K)"}}},
             {"return_reasoning", {{"type", "boolean"}}},
             {"timeout_ms",
-             {{"type", "number"}, {"exclusiveMinimum", true}, {"minimum", 0}, {"maximum", limits.max_timeout_ms}}}}}};
+             {{"type", "number"}, {"exclusiveMinimum", true}, {"minimum", 0}, {"maximum", limits.max_timeout_ms}}}}}});
 }
 
 Json rerank_response_schema() {
@@ -90,7 +101,7 @@ Json completion_request_schema(const CompletionLimits& limits) {
   properties["max_tokens"] = {{"type", "integer"}, {"minimum", 0}, {"maximum", limits.max_tokens}};
   properties["logprobs"] = {{"type", "integer"}, {"minimum", 0}, {"maximum", limits.max_top_logprobs}};
   properties["echo"] = {{"type", "boolean"}};
-  return {{"type", "object"}, {"required", {"prompt"}}, {"properties", properties}};
+  return nullable_optionals({{"type", "object"}, {"required", {"prompt"}}, {"properties", properties}});
 }
 
 Json chat_request_schema(const CompletionLimits& limits) {
@@ -109,7 +120,7 @@ Json chat_request_schema(const CompletionLimits& limits) {
   properties["max_completion_tokens"] = properties["max_tokens"];
   properties["logprobs"] = {{"type", "boolean"}};
   properties["top_logprobs"] = {{"type", "integer"}, {"minimum", 0}, {"maximum", limits.max_top_logprobs}};
-  return {{"type", "object"}, {"required", {"messages"}}, {"properties", properties}};
+  return nullable_optionals({{"type", "object"}, {"required", {"messages"}}, {"properties", properties}});
 }
 
 Json completion_response_schema(bool chat) {

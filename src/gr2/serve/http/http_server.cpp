@@ -7,6 +7,8 @@
 #include <chrono>
 #include <ctime>
 #include <exception>
+#include <utility>
+#include <vector>
 
 #include "gr2/core/error.h"
 #include "gr2/core/log.h"
@@ -31,13 +33,20 @@ void write_error(httplib::Response& res, int status, const std::string& type, co
   res.set_content(dump({{"error", {{"message", message}, {"type", type}, {"code", status}}}}), "application/json");
 }
 
-// The metrics label of a path: a route, or "other" (keeps label cardinality bounded).
-std::string endpoint_of(const std::string& path) {
-  for (const char* route : {"/v1/rerank", "/v1/completions", "/v1/chat/completions", "/v1/models", "/healthz",
-                            "/metrics", "/openapi.json"})
-    if (path == route) return route;
-  return "other";
+// The routes and the one method each answers (GET routes answer HEAD too).
+const std::vector<std::pair<std::string, std::string>> kRoutes = {
+    {"/v1/rerank", "POST"}, {"/v1/completions", "POST"}, {"/v1/chat/completions", "POST"}, {"/v1/models", "GET"},
+    {"/healthz", "GET"},    {"/metrics", "GET"},         {"/openapi.json", "GET"}};
+
+// The method `path` answers, or "" for a path that is not a route.
+std::string route_method(const std::string& path) {
+  for (const auto& [route, method] : kRoutes)
+    if (path == route) return method;
+  return "";
 }
+
+// The metrics label of a path: a route, or "other" (keeps label cardinality bounded).
+std::string endpoint_of(const std::string& path) { return route_method(path).empty() ? "other" : path; }
 
 // Compares without an early exit, so that response time does not reveal a matching prefix (the
 // length may show; the key is not empty).
@@ -156,7 +165,12 @@ void HttpServer::install_routes() {
   // Statuses httplib sets itself (404 no route, 413 body too large, 400 malformed HTTP) get a JSON body.
   s.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;
-    if (res.status == 404) {
+    const std::string method = route_method(req.path);
+    if ((res.status == 404 || res.status == 400) && !method.empty() && req.method != method) {
+      // A route asked with another method (httplib says 404, or 400 for a method it does not parse).
+      res.set_header("Allow", method == "GET" ? "GET, HEAD" : method);
+      write_error(res, 405, "method_not_allowed", req.path + " answers " + method + " only");
+    } else if (res.status == 404) {
       write_error(res, 404, "not_found", "no route " + req.method + " " + utf8_excerpt(req.path, 128) +
                                              " (routes: POST /v1/rerank, /v1/completions, /v1/chat/completions; GET /v1/models, /healthz, /metrics, /openapi.json)");
     } else if (res.status == 413) {
