@@ -9,7 +9,7 @@ packages=(cmake g++ make ccache libtorch-dev nlohmann-json3-dev libcli11-dev lib
 case "$purpose" in
   build|demo) ;;
   test)  packages+=(libgtest-dev python3-torch python3-numpy python3-venv) ;;  # venv: scripts/reference_env.sh
-  bench) packages+=(libbenchmark-dev python3-torch python3-numpy python3-venv) ;;
+  bench) packages+=(libbenchmark-dev python3-torch python3-numpy python3-venv wrk) ;;  # wrk: serve load test
   fuzz)  packages+=(clang libclang-rt-14-dev) ;;
   cuda)  packages+=(libgtest-dev python3-torch python3-numpy python3-venv) ;;  # + the CUDA toolkit (not Debian's)
   *) echo "install_deps.sh: unknown purpose '$purpose' (expected build, demo, test, bench, fuzz or cuda)" >&2; exit 2 ;;

@@ -141,6 +141,8 @@ void add_serve_command(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::Range(int64_t{256}, int64_t{1} << 30));
   cmd->add_flag("--no-access-log", a->no_access_log, "Do not log one line per request");
+  cmd->add_flag("!--no-jump-forward", a->service.jump_forward,
+                "Decode every answer token with a model step (default: forced tokens are jumped over)");
   add_device_option(*cmd, a->device);
   cmd->callback([a] { run_serve(*a); });
 }

@@ -1,7 +1,9 @@
-// generate(): left-padded batched prefill, then one token per step for the rows still running.
+// generate(): left-padded batched prefill, then one token per step for the rows still running (or,
+// with jump_forward, a decided token and the forced tokens after it in one step).
 #include "gr2/lm/generator.h"
 
 #include <algorithm>
+#include <limits>
 #include <string>
 
 #include <torch/torch.h>
@@ -40,6 +42,49 @@ struct Row {
 
 torch::Tensor long_tensor(const std::vector<int64_t>& v, torch::Device device) {
   return torch::tensor(v, torch::kLong).to(device);
+}
+
+// Appends `token` (log-prob `log_prob`) to a row's result, advances its constraint and ends the row
+// (setting the finish reason) on a stop token, a complete constraint or the length limit; a row that
+// goes on gets the token queued in `pending` (fed to the model next). Returns true while it goes on.
+bool append_token(Row& row, GenerationResult& out, std::vector<int64_t>& pending, int64_t token, float log_prob) {
+  out.tokens.push_back(token);
+  out.token_log_probs.push_back(log_prob);
+  out.log_prob += log_prob;
+  if (row.constraint) row.constraint->advance(token);
+  if (std::find(row.stops.begin(), row.stops.end(), token) != row.stops.end()) {
+    out.finish_reason = FinishReason::Stop;
+  } else if (row.constraint && row.constraint->done()) {
+    out.finish_reason = FinishReason::Constraint;
+  } else if (static_cast<int64_t>(out.tokens.size()) >= row.limit) {
+    out.finish_reason = FinishReason::Length;
+  } else {
+    pending.push_back(token);
+    return true;
+  }
+  return false;
+}
+
+// The next input of the active rows: the first L queued tokens of each, L = the shortest queue (1
+// without jump_forward), removed from the queues. [active.size(), L] on `device`.
+torch::Tensor take_queued(std::vector<std::vector<int64_t>>& pending, const std::vector<int64_t>& active,
+                          torch::Device device) {
+  int64_t L = std::numeric_limits<int64_t>::max();
+  for (int64_t r : active) L = std::min(L, static_cast<int64_t>(pending[static_cast<size_t>(r)].size()));
+  std::vector<int64_t> fed;
+  for (int64_t r : active) {
+    std::vector<int64_t>& q = pending[static_cast<size_t>(r)];
+    fed.insert(fed.end(), q.begin(), q.begin() + L);
+    q.erase(q.begin(), q.begin() + L);
+  }
+  return long_tensor(fed, device).view({static_cast<int64_t>(active.size()), L});
+}
+
+// The one token `constraint` allows next, or -1 when there is a choice (or no constraint).
+int64_t forced_token(const LogitConstraint* constraint) {
+  if (constraint == nullptr) return -1;
+  const AllowedTokens allowed = constraint->allowed();
+  return allowed.kind == AllowedTokens::Kind::Only && allowed.size == 1 ? allowed.tokens[0] : -1;
 }
 
 // Validates each request, fills its Row (limit, stops, constraint) and result header, and returns
@@ -132,7 +177,10 @@ std::vector<GenerationResult> generate(Qwen3LmImpl& model, const std::vector<Gen
   std::vector<const LogitConstraint*> constraints;
   bool any_constraint = false;
   for (int64_t r : active) any_constraint |= rows[static_cast<size_t>(r)].constraint != nullptr;
-  int64_t generated = 0;  // tokens per active row so far (the same for all of them)
+  // Tokens decided but not yet fed to the model, per request. Without jump_forward a row holds its
+  // one sampled token after each step; with it, also the forced tokens that follow.
+  std::vector<std::vector<int64_t>> pending(B);
+  bool first = true;
   for (;;) {
     if (any_constraint) {
       constraints.clear();
@@ -141,8 +189,8 @@ std::vector<GenerationResult> generate(Qwen3LmImpl& model, const std::vector<Gen
     }
     SampledTokens s = sampler.sample(logits);
     const torch::Tensor tokens_cpu = s.tokens.to(torch::kCPU), log_probs_cpu = s.log_probs.to(torch::kCPU);
-    if (generated == 0) local_stats.first_token_seconds = watch.seconds();
-    ++generated;
+    if (first) local_stats.first_token_seconds = watch.seconds();
+    first = false;
     const int64_t* tok = tokens_cpu.data_ptr<int64_t>();
     const float* lp = log_probs_cpu.data_ptr<float>();
     std::vector<int64_t> keep;  // batch positions of the rows that go on
@@ -150,23 +198,19 @@ std::vector<GenerationResult> generate(Qwen3LmImpl& model, const std::vector<Gen
       const size_t r = static_cast<size_t>(active[b]);
       Row& row = rows[r];
       GenerationResult& out = results[r];
-      out.tokens.push_back(tok[b]);
-      out.token_log_probs.push_back(lp[b]);
-      out.log_prob += lp[b];
-      if (row.constraint) row.constraint->advance(tok[b]);
-      if (std::find(row.stops.begin(), row.stops.end(), tok[b]) != row.stops.end())
-        out.finish_reason = FinishReason::Stop;
-      else if (row.constraint && row.constraint->done())
-        out.finish_reason = FinishReason::Constraint;
-      else if (generated >= row.limit)
-        out.finish_reason = FinishReason::Length;
-      else
-        keep.push_back(static_cast<int64_t>(b));
+      bool going = true;
+      if (pending[r].empty()) {  // the row decides (every step without jump_forward)
+        const size_t before = out.tokens.size();
+        going = append_token(row, out, pending[r], tok[b], lp[b]);
+        // A forced token has probability 1 under the constraint: log-prob 0, as sampling it would give.
+        for (int64_t t = 0; going && options.jump_forward && (t = forced_token(row.constraint)) >= 0;)
+          going = append_token(row, out, pending[r], t, 0.0f);
+        local_stats.new_tokens += static_cast<int64_t>(out.tokens.size() - before);
+      }
+      if (going) keep.push_back(static_cast<int64_t>(b));
     }
-    local_stats.new_tokens += static_cast<int64_t>(active.size());
     if (keep.empty()) break;
 
-    torch::Tensor next = s.tokens;  // [n]
     if (keep.size() != active.size()) {
       const torch::Tensor index = long_tensor(keep, device);
       if (cache) cache->select_rows(index);
@@ -175,24 +219,25 @@ std::vector<GenerationResult> generate(Qwen3LmImpl& model, const std::vector<Gen
         seq_pos = seq_pos.index_select(0, index);
         seq_valid = seq_valid.index_select(0, index);
       }
-      next = next.index_select(0, index);
       step_pos = step_pos.index_select(0, index);
       std::vector<int64_t> still;
       for (int64_t b : keep) still.push_back(active[static_cast<size_t>(b)]);
       active.swap(still);
     }
     const int64_t m = static_cast<int64_t>(active.size());
-    const torch::Tensor input = next.view({m, 1}), input_pos = step_pos.view({m, 1});
+    const torch::Tensor input = take_queued(pending, active, device);  // [m, L]
+    const int64_t L = input.size(1);
+    const torch::Tensor input_pos = step_pos.view({m, 1}) + torch::arange(L, step_pos.options()).view({1, L});
     if (cache) {
-      hidden = model.forward_hidden({input, input_pos, {}, cache.get()});  // [m, 1, D]
+      hidden = model.forward_hidden({input, input_pos, {}, cache.get()});  // [m, L, D]
     } else {
       seq_ids = torch::cat({seq_ids, input}, 1);
       seq_pos = torch::cat({seq_pos, input_pos}, 1);
-      seq_valid = torch::cat({seq_valid, torch::ones({m, 1}, seq_valid.options())}, 1);
+      seq_valid = torch::cat({seq_valid, torch::ones({m, L}, seq_valid.options())}, 1);
       hidden = model.forward_hidden({seq_ids, seq_pos, seq_valid, nullptr});  // [m, T, D]
     }
     logits = model.logits(hidden.select(1, hidden.size(1) - 1)).to(torch::kFloat);  // [m, V]
-    step_pos = step_pos + 1;
+    step_pos = step_pos + L;
     ++local_stats.decode_steps;
   }
   local_stats.seconds = watch.seconds();

@@ -126,6 +126,7 @@ std::vector<LmRollout> LmReranker::rollout(const std::vector<RankRequest>& reque
   gen.pad_id = vocabulary_.pad_id();
   gen.stop_tokens = {im_end, vocabulary_.eos_id()};
   gen.sampling = options_.sampling;
+  gen.jump_forward = options_.jump_forward;
 
   std::vector<lm::GenerationRequest> batch;
   std::vector<size_t> slots;

@@ -30,6 +30,8 @@ struct LmRerankerOptions {
   int64_t max_think_tokens = 96;     // cap of the reasoning (</think> is forced at the cap)
   int64_t batch_size = 32;           // requests generated together
   lm::SamplingOptions sampling;      // greedy by default
+  bool jump_forward = false;         // forced answer tokens without model steps (lm/generator.h);
+                                     // an inference setting (serving), not stored in gr2.json
 
   Json to_json() const;
   // Reads the keys to_json writes; missing keys keep `defaults`.

@@ -54,6 +54,7 @@ RerankService::RerankService(std::unique_ptr<LmReranker> reranker, RerankService
   LmRerankerOptions o = reranker_->options();
   o.sampling = lm::SamplingOptions{};  // greedy
   o.batch_size = options_.max_batch;
+  o.jump_forward = options_.jump_forward;
   reranker_->set_options(o);
   for (const std::string& id : reranker_->sids().ids) {
     if (reranker_->catalog().find(id)) known_items_.insert(id);

@@ -30,6 +30,8 @@ struct RerankServiceOptions {
   double batch_wait_ms = 0;        // after the first request of a batch arrives, wait this long for
                                    // more before decoding (0 = decode what is waiting at once)
   double completion_timeout_ms = 60000;  // deadline of a raw completion (OpenAI-compatible routes)
+  bool jump_forward = true;        // forced answer tokens without model steps (lm/generator.h):
+                                   // the same rankings (up to float rounding), far fewer decode steps
 
   // Throws Error naming the option when a value is out of range.
   void validate() const;
