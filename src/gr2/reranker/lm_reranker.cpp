@@ -208,7 +208,11 @@ std::unique_ptr<Policy> make_lm_policy(const std::string& name, const Catalog& c
   while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
   const size_t slash = dir.find_last_of('/');
   const std::string label = slash == std::string::npos ? dir : dir.substr(slash + 1);
-  return std::make_unique<LmPolicy>(label, LmReranker::load(dir, catalog, resolve_device(device)));
+  auto reranker = LmReranker::load(dir, catalog, resolve_device(device));
+  LmRerankerOptions greedy = reranker->options();
+  greedy.jump_forward = true;  // greedy answers: the same tokens, fewer decode steps (lm/generator.h)
+  reranker->set_options(greedy);
+  return std::make_unique<LmPolicy>(label, std::move(reranker));
 }
 
 }  // namespace gr2

@@ -31,7 +31,8 @@ struct LmRerankerOptions {
   int64_t batch_size = 32;           // requests generated together
   lm::SamplingOptions sampling;      // greedy by default
   bool jump_forward = false;         // forced answer tokens without model steps (lm/generator.h);
-                                     // an inference setting (serving), not stored in gr2.json
+                                     // an inference setting (serving, evaluation, RL validation),
+                                     // not stored in gr2.json
 
   Json to_json() const;
   // Reads the keys to_json writes; missing keys keep `defaults`.
@@ -105,7 +106,8 @@ PolicyAnswer to_policy_answer(const prompt::ParsedAnswer& parsed);
 
 // "lm:DIR" policy names.
 bool is_lm_policy_name(const std::string& name);
-// The policy for "lm:DIR": greedy answers of the checkpoint in DIR; name() is DIR's last path
+// The policy for "lm:DIR": greedy answers of the checkpoint in DIR (jump-forward decoding);
+// name() is DIR's last path
 // component (e.g. "rl_conditional"). Throws Error for a missing or incomplete checkpoint.
 std::unique_ptr<Policy> make_lm_policy(const std::string& name, const Catalog& catalog, const std::string& device);
 
