@@ -11,6 +11,7 @@
 
 #include <torch/torch.h>
 
+#include "gr2/core/utf8.h"
 #include "gr2/prompt/prompt_renderer.h"
 #include "gr2/serve/api_error.h"
 #include "gr2/serve/completion.h"
@@ -127,6 +128,7 @@ TEST_F(CompletionTest, ChatBodiesUseTheChatTemplateAndRefuseForgedTurns) {
       {R"({"messages": [{"role": "user", "content": "x"}], "top_logprobs": 2})", "needs logprobs: true"},
       {R"({"messages": [{"role": "user", "content": "x"}], "n": 99})", "n: 99 is outside [1, 8]"},
       {R"({"messages": [{"role": "user", "content": "x"}], "temperature": -1})", "temperature: must be in"},
+      {"{\"messages\": []}\x86", "not valid JSON"},
   };
   for (const auto& [body, expected] : bad) {
     try {
@@ -135,6 +137,7 @@ TEST_F(CompletionTest, ChatBodiesUseTheChatTemplateAndRefuseForgedTurns) {
     } catch (const ApiError& e) {
       EXPECT_EQ(e.status(), 400);
       EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
+      EXPECT_FALSE(first_invalid_utf8(e.what()).has_value()) << e.what();
     }
   }
 }

@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "gr2/core/utf8.h"
 #include "gr2/serve/api_error.h"
 #include "gr2/serve/rerank_api.h"
 
@@ -86,6 +87,13 @@ TEST(RerankApi, EveryMalformedBodyIsA400NamingTheField) {
       EXPECT_NE(message.find(expected), std::string::npos) << body << " -> " << message;
     }
   }
+}
+
+TEST(RerankApi, AnInvalidUtf8BodyGetsAValidUtf8Message) {
+  // Found by fuzz_rerank_request: the JSON parser's message quotes the byte it stopped at.
+  const std::string message = rejection("{\"candidates\":[\"a\"]\x86");
+  EXPECT_NE(message.find("not valid JSON"), std::string::npos) << message;
+  EXPECT_FALSE(first_invalid_utf8(message).has_value()) << message;
 }
 
 TEST(RerankApi, LimitsAreEnforcedWithTheLimitInTheMessage) {

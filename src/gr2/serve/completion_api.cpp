@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "gr2/core/error.h"
+#include "gr2/core/utf8.h"
 #include "gr2/prompt/tokens.h"
 #include "gr2/serve/api_error.h"
 
@@ -22,7 +23,8 @@ Json parse_object(std::string_view body) {
   try {
     json = Json::parse(body);
   } catch (const Json::exception& e) {
-    reject(std::string("the body is not valid JSON: ") + e.what());
+    // nlohmann quotes the bytes it stopped at, which may be invalid UTF-8 (found by fuzz_rerank_request).
+    reject("the body is not valid JSON: " + utf8_excerpt(e.what(), 512));
   }
   if (!json.is_object()) reject("the body must be a JSON object, got " + json_type_name(json));
   return json;

@@ -80,7 +80,8 @@ RerankCall parse_rerank_request(std::string_view body, const RerankLimits& limit
   try {
     json = Json::parse(body);
   } catch (const Json::exception& e) {
-    reject(std::string("the body is not valid JSON: ") + e.what());
+    // nlohmann quotes the bytes it stopped at, which may be invalid UTF-8 (found by fuzz_rerank_request).
+    reject("the body is not valid JSON: " + utf8_excerpt(e.what(), 512));
   }
   if (!json.is_object()) reject("the body must be a JSON object, got " + json_type_name(json));
 
