@@ -3,7 +3,8 @@
 // decodes them together (one left-padded batch: concurrent requests share the decode steps), so the
 // model is never entered from two threads. Every caller gets a valid ranking: the model's
 // (constrained decoding writes a permutation of the candidates) or, when its deadline passes or
-// the output cannot be used, the incoming order with the reason. Knows nothing of HTTP.
+// the output cannot be used, the incoming order with the reason. Raw completions (the OpenAI-compatible
+// routes) go through the same queue and thread, one at a time. Knows nothing of HTTP.
 #pragma once
 
 #include <condition_variable>
