@@ -145,5 +145,21 @@ TEST(JumpForward, SampledAnswersAreValidPermutations) {
   }
 }
 
+TEST(Generation, ACancelFlagStopsBeforeTheNextStep) {
+  auto m = tiny_model();
+  const Slates slates(3);
+  std::atomic<bool> cancel{true};
+  GenerationOptions o;
+  o.stop_tokens = {kImEnd, kEos};
+  o.cancel = &cancel;
+  GenerationStats stats;
+  const auto results = generate(*m, slates.requests(0, 3), o, &stats);
+  EXPECT_EQ(stats.decode_steps, 0);
+  for (const auto& r : results) {
+    EXPECT_EQ(r.tokens.size(), 1u);  // the token sampled from the prefill, then nothing
+    EXPECT_EQ(r.finish_reason, FinishReason::Length);
+  }
+}
+
 }  // namespace
 }  // namespace gr2::lm

@@ -129,6 +129,9 @@ TEST_F(CompletionTest, ChatBodiesUseTheChatTemplateAndRefuseForgedTurns) {
       {R"({"messages": [{"role": "user", "content": "x"}], "n": 99})", "n: 99 is outside [1, 8]"},
       {R"({"messages": [{"role": "user", "content": "x"}], "temperature": -1})", "temperature: must be in"},
       {"{\"messages\": []}\x86", "not valid JSON"},
+      {R"({"messages": [{"role": "user", "content": "x"}], "presence_penalty": 0.5})", "presence_penalty: not supported"},
+      {R"({"messages": [{"role": "user", "content": "x"}], "logit_bias": {"5": 1}})", "logit_bias: not supported"},
+      {R"({"messages": [{"role": "user", "content": "x"}], "top_p": 1.5})", "top_p: must be in (0, 1]"},
   };
   for (const auto& [body, expected] : bad) {
     try {
@@ -140,6 +143,18 @@ TEST_F(CompletionTest, ChatBodiesUseTheChatTemplateAndRefuseForgedTurns) {
       EXPECT_FALSE(first_invalid_utf8(e.what()).has_value()) << e.what();
     }
   }
+}
+
+TEST_F(CompletionTest, NeutralOpenAiDefaultsAreAcceptedAndUnseededCallsDiffer) {
+  const std::string body =
+      R"({"messages": [{"role": "user", "content": "x"}], "presence_penalty": 0, "frequency_penalty": 0,
+          "logit_bias": {}, "temperature": 1})";
+  const CompletionCall a = parse_chat_request(body, CompletionLimits{}, vocab());
+  const CompletionCall b = parse_chat_request(body, CompletionLimits{}, vocab());
+  EXPECT_NE(a.request.sampling.seed, b.request.sampling.seed) << "an unseeded call must sample afresh";
+  const CompletionCall seeded = parse_chat_request(
+      R"({"messages": [{"role": "user", "content": "x"}], "seed": 5})", CompletionLimits{}, vocab());
+  EXPECT_EQ(seeded.request.sampling.seed, 5u);
 }
 
 TEST_F(CompletionTest, LegacyCompletionEchoScoresThePrompt) {

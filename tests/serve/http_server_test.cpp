@@ -39,6 +39,7 @@ class RunningServer {
     return c;
   }
   const ServiceMetrics& metrics() const { return metrics_; }
+  int port() const { return port_; }
   // The count of answered requests with `status` on `endpoint`, once it reaches `expected` (the
   // access logger counts a request just after its response is written) or after 5 s.
   uint64_t requests_when(const std::string& endpoint, int status, uint64_t expected) const {
@@ -136,6 +137,12 @@ TEST_F(HttpServerTest, RoutesBodyLimitAndBearerToken) {
   const httplib::Headers auth = {{"Authorization", "Bearer s3cret"}};
   EXPECT_TRUE(post(c, body, 200, auth)["fallback"].is_null());
   EXPECT_EQ(post(c, std::string(3000, ' '), 413, auth)["error"]["type"], "body_too_large");
+  EXPECT_TRUE(post(c, body, 200, {{"Authorization", "bearer s3cret"}})["fallback"].is_null());  // scheme: any case
+  // curl -d's default content type: httplib caps form bodies at 8192 bytes, and the message says so.
+  auto form = c.Post("/v1/rerank", auth, std::string(2500, ' '), "application/x-www-form-urlencoded");
+  ASSERT_TRUE(form);
+  EXPECT_EQ(form->status, 413);
+  EXPECT_NE(form->body.find("Content-Type: application/json"), std::string::npos) << form->body;
 
   auto health = c.Get("/healthz");  // open without the token (load balancers' probes)
   ASSERT_TRUE(health);
@@ -146,7 +153,7 @@ TEST_F(HttpServerTest, RoutesBodyLimitAndBearerToken) {
   EXPECT_EQ(Json::parse(missing->body)["error"]["type"], "not_found");
 
   ASSERT_EQ(server.requests_when("/v1/rerank", 401, 2), 2u);
-  ASSERT_EQ(server.requests_when("/v1/rerank", 200, 1), 1u);
+  ASSERT_EQ(server.requests_when("/v1/rerank", 200, 2), 2u);
   auto put = c.Put("/v1/rerank", auth, body, "application/json");
   ASSERT_TRUE(put);
   EXPECT_EQ(put->status, 405);
@@ -159,7 +166,7 @@ TEST_F(HttpServerTest, RoutesBodyLimitAndBearerToken) {
   auto metrics = c.Get("/metrics", auth);
   ASSERT_TRUE(metrics);
   EXPECT_EQ(metrics->status, 200);
-  EXPECT_NE(metrics->body.find("gr2_requests_total{endpoint=\"/v1/rerank\",status=\"200\"} 1"), std::string::npos)
+  EXPECT_NE(metrics->body.find("gr2_requests_total{endpoint=\"/v1/rerank\",status=\"200\"} 2"), std::string::npos)
       << metrics->body;
   EXPECT_NE(metrics->body.find("gr2_requests_total{endpoint=\"/v1/rerank\",status=\"401\"} 2"), std::string::npos);
 
@@ -169,6 +176,17 @@ TEST_F(HttpServerTest, RoutesBodyLimitAndBearerToken) {
   EXPECT_EQ(doc["openapi"], "3.0.3");
   for (const char* path : {"/v1/rerank", "/healthz", "/metrics", "/openapi.json"})
     EXPECT_TRUE(doc["paths"].contains(path)) << path;
+}
+
+TEST_F(HttpServerTest, ASecondServerCannotTakeAPortInUse) {
+  // httplib's default SO_REUSEPORT let two servers share a port, the kernel splitting requests.
+  RunningServer first(*world_, {}, {});
+  ServiceMetrics metrics;
+  RerankService service(world_->reranker("direct"), {}, &metrics);
+  HttpServerOptions http;
+  http.port = first.port();
+  HttpServer second(&service, &metrics, http);
+  EXPECT_THROW(second.bind(), Error);
 }
 
 TEST_F(HttpServerTest, DeadlineFallbackAndFullQueue) {

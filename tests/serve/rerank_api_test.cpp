@@ -77,6 +77,9 @@ TEST(RerankApi, EveryMalformedBodyIsA400NamingTheField) {
       {R"({"candidates": ["a"], "timeout_ms": 0})", "timeout_ms: must be in (0, 60000]"},
       {R"({"candidates": ["a"], "timeout_ms": 1e9})", "timeout_ms: must be in"},
       {R"({"candidates": ["a"], "user_id": 12})", "user_id: expected a string"},
+      {R"({"candidates": ["a", "b"], "top_n": 18446744073709551615})", "top_n: 18446744073709551615 is out of range"},
+      {R"({"candidates": ["a", "b"], "top_n": 9223372036854775808})", "top_n: 9223372036854775808 is out of range"},
+      {R"({"candidates": ["a", "x\u0000y"]})", "unknown item 'x\\u0000y': not among the served items"},
       {R"({"candidates": ["a"], "model": null, "user_id": null})", ""},  // null = absent
   };
   for (const auto& [body, expected] : cases) {

@@ -62,6 +62,12 @@ void run_serve(const ServeArgs& a) {
   serve::RerankService service(std::move(reranker), a.service, &metrics);
   serve::HttpServer server(&service, &metrics, http);
   const int port = server.bind();
+  log_info(strprintf("gr2 serve: %zu items can be ranked (those of %s that have a SID in the checkpoint, of %lld)",
+                     service.served_items(), DataDir{a.data}.catalog().c_str(),
+                     static_cast<long long>(service.reranker().sids().size())));
+  if (http.api_key.empty() && http.host != "127.0.0.1" && http.host != "localhost" && http.host != "::1")
+    log_warning("gr2 serve: listening on " + http.host + " without an API key: anyone who can reach it can use it "
+                "(--api-key-env NAME)");
 
   std::signal(SIGTERM, on_stop_signal);
   std::signal(SIGINT, on_stop_signal);
@@ -93,7 +99,7 @@ void add_serve_command(CLI::App& app) {
       "together; every answer is a valid permutation (the incoming order with a 'fallback' reason when\n"
       "the deadline passes). Binds 127.0.0.1 unless --host says otherwise; SIGTERM stops it after the\n"
       "requests in progress. See docs/serving.md.\n"
-      "Example: gr2 serve --model work/rl_conditional --data work/data --port 8000");
+      "Example (after make demo): gr2 serve --model work/demo/rl_conditional --data work/demo/data --port 8000");
   cmd->add_option("--model", a->model, "Re-ranker checkpoint directory (sft or rl output)")
       ->required()
       ->check(CLI::ExistingDirectory);
@@ -118,15 +124,15 @@ void add_serve_command(CLI::App& app) {
       ->check(CLI::Range(1, 1024));
   cmd->add_option("--max-queue", a->service.max_queue, "Most requests waiting; one more gets 503 + Retry-After")
       ->capture_default_str()
-      ->check(CLI::Range(0, 1000000));
+      ->check(CLI::Range(1, 1000000));
   cmd->add_option("--timeout-ms", a->service.default_timeout_ms,
                   "Deadline of a request without timeout_ms; then the incoming order is returned")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(0.001, 3600000.0));
   cmd->add_option("--completion-timeout-ms", a->service.completion_timeout_ms,
                   "Deadline of a /v1/completions or /v1/chat/completions call (then 504)")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(0.001, 3600000.0));
   cmd->add_option("--batch-wait-ms", a->service.batch_wait_ms,
                   "Wait this long for more requests before decoding a batch that is not full")
       ->capture_default_str()

@@ -209,7 +209,7 @@ std::vector<GenerationResult> generate(Qwen3LmImpl& model, const std::vector<Gen
       }
       if (going) keep.push_back(static_cast<int64_t>(b));
     }
-    if (keep.empty()) break;
+    if (keep.empty() || (options.cancel != nullptr && options.cancel->load())) break;
 
     if (keep.size() != active.size()) {
       const torch::Tensor index = long_tensor(keep, device);

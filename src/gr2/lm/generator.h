@@ -4,6 +4,7 @@
 // whole batch running. Per-row stop tokens, length limits and constraints.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -28,6 +29,9 @@ struct GenerationOptions {
   // rounding of later logits; sampled draws use the generator differently (other tokens than the
   // step-by-step path for the same seed). In a batch, all rows feed the shortest queue per step.
   bool jump_forward = false;
+  // When set and true, generation stops before the next model step; unfinished rows end with
+  // FinishReason::Length (a server abandons a request whose deadline passed). Not owned.
+  const std::atomic<bool>* cancel = nullptr;
 
   // Throws Error naming the bad field.
   void validate() const;

@@ -57,6 +57,7 @@ CompletionResult run_completion(lm::Qwen3LmImpl& model, const lm::Vocabulary& vo
     options.stop_tokens = request.stop_tokens;
     options.pad_id = vocabulary.pad_id();
     options.sampling = request.sampling;
+    options.cancel = request.cancel.get();
     generated = lm::generate(model, std::vector<std::vector<int64_t>>(static_cast<size_t>(request.n), request.prompt),
                              options);
   }

@@ -4,7 +4,9 @@
 // distribution). No constraint and no re-ranking format: the model as it is. Knows no JSON.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -24,6 +26,7 @@ struct CompletionRequest {
   std::vector<int64_t> stop_tokens;   // a choice ends at one of these (not part of its text)
   int logprobs = -1;                  // -1: none; k >= 0: each token's log-prob and its k best alternatives
   bool echo = false;                  // log-probs of the prompt's tokens too (OpenAI legacy "echo")
+  std::shared_ptr<const std::atomic<bool>> cancel;  // optional: true stops generation (deadline passed)
 };
 
 // A token with its log-probability under the model (temperature 1, no top-k/top-p): the first

@@ -1,9 +1,14 @@
 // OpenAI-compatible completion bodies (see completion_api.h).
 #include "gr2/serve/completion_api.h"
 
+#include <atomic>
 #include <cmath>
+#include <random>
+#include <string_view>
 
 #include "gr2/core/error.h"
+#include "gr2/core/rng.h"
+#include "gr2/core/log.h"
 #include "gr2/core/utf8.h"
 #include "gr2/prompt/tokens.h"
 #include "gr2/serve/api_error.h"
@@ -46,7 +51,10 @@ double number(const Json& json, const char* key, double fallback, double lo, dou
   if (v == nullptr) return fallback;
   if (!v->is_number()) reject(std::string(key) + ": expected a number, got " + json_type_name(*v));
   const double x = v->get<double>();
-  if (!(x >= lo && x <= hi)) reject(std::string(key) + ": must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  if (!(x >= lo && x <= hi) || (std::string_view(key) == "top_p" && x <= 0.0))
+    reject(std::string(key) + (std::string_view(key) == "top_p" ? ": must be in (0, 1]"
+                                                                 : ": must be in [" + strprintf("%g", lo) + ", " +
+                                                                       strprintf("%g", hi) + "]"));
   return x;
 }
 
@@ -75,10 +83,26 @@ void parse_common(const Json& json, const CompletionLimits& limits, CompletionCa
   r.n = static_cast<int>(integer(json, "n", 1, 1, limits.max_n));
   r.sampling.temperature = number(json, "temperature", 1.0, 0.0, 100.0);
   r.sampling.top_p = number(json, "top_p", 1.0, 0.0, 1.0);
-  if (r.sampling.top_p <= 0.0) reject("top_p: must be in (0, 1]");
+  if (r.sampling.top_p <= 0.0) reject("top_p: must be in (0, 1]");  // number() said [0, 1]
   r.sampling.top_k = integer(json, "top_k", 0, -1, 1 << 20);
   if (r.sampling.top_k < 0) r.sampling.top_k = 0;  // vLLM's -1 = off
-  r.sampling.seed = static_cast<uint64_t>(integer(json, "seed", 0, INT64_MIN, INT64_MAX));
+  // Without a seed each call samples afresh (OpenAI's behaviour); with one it is reproducible.
+  static std::atomic<uint64_t> unseeded{std::random_device{}()};
+  r.sampling.seed = optional_field(json, "seed") != nullptr
+                        ? static_cast<uint64_t>(integer(json, "seed", 0, INT64_MIN, INT64_MAX))
+                        : splitmix64(unseeded.fetch_add(1));
+  // OpenAI fields gr2 does not implement: refused when they would change the answer, so nothing is
+  // silently ignored (clients that send the neutral defaults are accepted).
+  for (const char* key : {"presence_penalty", "frequency_penalty"}) {
+    if (const Json* v = optional_field(json, key); v != nullptr && !(v->is_number() && v->get<double>() == 0.0))
+      reject(std::string(key) + ": not supported (only 0)");
+  }
+  if (const Json* v = optional_field(json, "logit_bias"); v != nullptr && !(v->is_object() && v->empty()))
+    reject("logit_bias: not supported (only {})");
+  if (const Json* v = optional_field(json, "best_of"); v != nullptr && !(v->is_number_integer() && v->get<int64_t>() == 1))
+    reject("best_of: not supported (only 1)");
+  if (const Json* v = optional_field(json, "suffix"); v != nullptr && !(v->is_string() && v->get<std::string>().empty()))
+    reject("suffix: not supported");
 }
 
 std::vector<int64_t> encode(const lm::Vocabulary& vocabulary, const std::string& text, const std::string& where) {

@@ -14,7 +14,19 @@ namespace {
 
 [[noreturn]] void reject(const std::string& message) { throw ApiError::bad_request(message); }
 
-std::string item_name(const std::string& s) { return "'" + utf8_excerpt(s, 64) + "'"; }
+// An id quoted for a message: at most 64 bytes, valid UTF-8, control characters as \uXXXX (a NUL
+// would otherwise end the message where it is read as a C string).
+std::string item_name(const std::string& s) {
+  std::string out = "'";
+  for (char ch : utf8_excerpt(s, 64)) {
+    if (static_cast<unsigned char>(ch) < 0x20) {
+      out += strprintf("\\u%04x", static_cast<unsigned>(ch));
+    } else {
+      out += ch;
+    }
+  }
+  return out + "'";
+}
 
 const Json* optional_field(const Json& object, const char* key) {
   const auto it = object.find(key);
@@ -60,16 +72,19 @@ std::string item_reference(const Json& value, const std::string& where, const Re
   }
   if (!known_item(id)) {
     reject(where + ": unknown item " + item_name(id) +
-           ": it is not in the served catalog (gr2 serve does not yet assign SIDs to new items from their text)");
+           ": not among the served items (those of --data's catalog that have a SID in the checkpoint; gr2 "
+           "serve does not yet assign SIDs to new items from their text)");
   }
   return id;
 }
 
 int int_field(const Json& value, const std::string& where) {
   if (!value.is_number_integer()) reject(where + ": expected an integer, got " + json_type_name(value));
-  const int64_t v = value.get<int64_t>();
-  if (v < INT32_MIN || v > INT32_MAX) reject(where + ": " + std::to_string(v) + " is out of range");
-  return static_cast<int>(v);
+  // An unsigned value above INT64_MAX would wrap in get<int64_t>: compare as written.
+  if (value.is_number_unsigned() ? value.get<uint64_t>() > static_cast<uint64_t>(INT32_MAX)
+                                 : (value.get<int64_t>() < INT32_MIN || value.get<int64_t>() > INT32_MAX))
+    reject(where + ": " + value.dump() + " is out of range");
+  return static_cast<int>(value.get<int64_t>());
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 #include "gr2/serve/rerank_service.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <exception>
 #include <functional>
@@ -116,9 +117,12 @@ RerankOutcome RerankService::rerank(const RankRequest& request, double timeout_m
   return outcome;
 }
 
-CompletionResult RerankService::complete(const CompletionRequest& request) {
+CompletionResult RerankService::complete(const CompletionRequest& call) {
   auto result = std::make_shared<std::promise<CompletionResult>>();
   std::future<CompletionResult> answer = result->get_future();
+  auto cancel = std::make_shared<std::atomic<bool>>(false);
+  CompletionRequest request = call;
+  request.cancel = cancel;  // set at the deadline: the model thread stops generating for nobody
   auto pending = std::make_shared<Pending>();
   pending->deadline = deadline_after(options_.completion_timeout_ms);
   pending->task = [this, request, result] {
@@ -130,6 +134,7 @@ CompletionResult RerankService::complete(const CompletionRequest& request) {
   };
   enqueue(pending);
   if (answer.wait_until(pending->deadline) != std::future_status::ready) {
+    cancel->store(true);
     withdraw(pending);
     throw ApiError(504, "timeout", "the completion did not finish within " +
                                        std::to_string(static_cast<int64_t>(options_.completion_timeout_ms)) + " ms");

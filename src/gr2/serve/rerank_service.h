@@ -62,6 +62,8 @@ class RerankService {
 
   // True when `item_id` is in the served catalog and has a SID (it may appear in a request).
   bool knows_item(const std::string& item_id) const { return known_items_.count(item_id) > 0; }
+  // How many items knows_item accepts.
+  size_t served_items() const { return known_items_.size(); }
   // Requests waiting for the model now.
   int64_t queue_depth() const;
   const RerankServiceOptions& options() const { return options_; }

@@ -4,9 +4,14 @@
 #include <httplib.h>
 
 #include <atomic>
+#include <strings.h>
+#include <sys/socket.h>
+
 #include <chrono>
 #include <ctime>
 #include <exception>
+#include <mutex>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -22,7 +27,9 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // httplib runs the pre-routing handler, the route and the logger of one request on one thread.
-thread_local Clock::time_point request_start;
+// A request that fails HTTP parsing never reaches the pre-routing handler: the logger then finds
+// the sentinel (time_point{}) and records 0 s instead of a stale start.
+thread_local Clock::time_point request_start{};
 std::atomic<uint64_t> next_response_id{1};
 
 std::string dump(const Json& json) { return json.dump(-1, ' ', false, Json::error_handler_t::replace); }
@@ -83,10 +90,26 @@ int HttpServer::bind() {
 
 void HttpServer::serve() {
   check_internal(port_ > 0, "HttpServer::serve before bind");
+  {
+    std::lock_guard<std::mutex> lock(state_mutex_);
+    if (stop_requested_) return;
+    serving_ = true;
+  }
   server_->listen_after_bind();
+  served_ = true;
 }
 
-void HttpServer::stop() { server_->stop(); }
+void HttpServer::stop() {
+  {
+    std::lock_guard<std::mutex> lock(state_mutex_);
+    stop_requested_ = true;
+    if (!serving_) return;  // serve() has not begun: it will return at once
+  }
+  // httplib's stop() only stops a server whose accept loop runs: wait for it to start (a stop right
+  // after serve() began would otherwise be lost and serve() would never return).
+  while (!server_->is_running() && !served_) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  server_->stop();
+}
 
 void HttpServer::complete(const std::string& body, bool chat, std::string& response) const {
   const lm::Vocabulary& vocabulary = service_->reranker().vocabulary();
@@ -107,13 +130,21 @@ void HttpServer::install_routes() {
   s.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
   s.set_payload_max_length(static_cast<size_t>(options_.limits.max_body_bytes));
   s.set_tcp_nodelay(true);
+  s.set_keep_alive_max_count(1000);  // httplib's default closes a connection after 5 requests
+  // SO_REUSEADDR only: httplib's default also sets SO_REUSEPORT, with which a second server binds
+  // the same port and the kernel splits requests between the two (found by a test as a new user).
+  s.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, reinterpret_cast<const char*>(&yes), sizeof(yes));
+  });
 
   s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     request_start = Clock::now();
     if (options_.api_key.empty() || req.path == "/healthz") return httplib::Server::HandlerResponse::Unhandled;
     const std::string header = req.get_header_value("Authorization");
-    const std::string prefix = "Bearer ";
-    if (header.rfind(prefix, 0) == 0 && same_secret(header.substr(prefix.size()), options_.api_key))
+    // The scheme is case-insensitive (RFC 7235): "Bearer", "bearer", ...
+    const bool bearer = header.size() > 7 && strncasecmp(header.c_str(), "bearer ", 7) == 0;
+    if (bearer && same_secret(header.substr(7), options_.api_key))
       return httplib::Server::HandlerResponse::Unhandled;
     res.set_header("WWW-Authenticate", "Bearer");
     write_error(res, 401, "unauthorized", "missing or wrong bearer token (Authorization: Bearer <key>)");
@@ -174,8 +205,13 @@ void HttpServer::install_routes() {
       write_error(res, 404, "not_found", "no route " + req.method + " " + utf8_excerpt(req.path, 128) +
                                              " (routes: POST /v1/rerank, /v1/completions, /v1/chat/completions; GET /v1/models, /healthz, /metrics, /openapi.json)");
     } else if (res.status == 413) {
+      const bool form = req.get_header_value("Content-Type").rfind("application/x-www-form-urlencoded", 0) == 0;
+      const std::string limit = std::to_string(options_.limits.max_body_bytes);
       write_error(res, 413, "body_too_large",
-                  "the body is over " + std::to_string(options_.limits.max_body_bytes) + " bytes");
+                  form ? "the body is over the limit for application/x-www-form-urlencoded bodies (curl -d's "
+                         "default content type; the HTTP library caps them at 8192 bytes): send it with "
+                         "Content-Type: application/json (limit " + limit + " bytes)"
+                       : "the body is over " + limit + " bytes");
     } else {
       write_error(res, res.status, "http_error", "the request could not be read as HTTP");
     }
@@ -192,7 +228,10 @@ void HttpServer::install_routes() {
     write_error(res, 500, "internal_error", "internal error (logged by the server)");
   });
   s.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
-    const double seconds = std::chrono::duration<double>(Clock::now() - request_start).count();
+    const double seconds = request_start == Clock::time_point{}
+                               ? 0.0
+                               : std::chrono::duration<double>(Clock::now() - request_start).count();
+    request_start = Clock::time_point{};
     metrics_->observe_request(endpoint_of(req.path), res.status, seconds);
     if (options_.access_log) {
       log_info(strprintf("%s %s %s %d %zu %.2fms", req.remote_addr.c_str(), req.method.c_str(),

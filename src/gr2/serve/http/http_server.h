@@ -5,7 +5,9 @@
 // RerankService calls and ApiErrors to responses.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <mutex>
 #include <memory>
 #include <string>
 
@@ -42,8 +44,9 @@ class HttpServer {
   int bind();
   // Serves until stop(); returns once the requests in progress are answered. Requires bind().
   void serve();
-  // Stops accepting connections; serve() returns after the requests in progress. Any thread,
-  // async-signal-unsafe (call it from a watcher thread, not a signal handler).
+  // Stops accepting connections; serve() returns after the requests in progress (or at once when it
+  // has not begun). Any thread, async-signal-unsafe (call it from a watcher thread, not a signal
+  // handler).
   void stop();
   int bound_port() const { return port_; }
 
@@ -58,6 +61,9 @@ class HttpServer {
   int port_ = -1;
   std::string openapi_;  // the document, serialised once
   int64_t started_ = 0;  // Unix time the server was made (the "created" of /v1/models)
+  std::mutex state_mutex_;  // guards stop_requested_ and serving_ (stop() may come before serve())
+  bool stop_requested_ = false, serving_ = false;
+  std::atomic<bool> served_{false};  // serve()'s accept loop has returned
 
   void install_routes();
   // POST /v1/completions (chat = false) or /v1/chat/completions (chat = true).
