@@ -27,7 +27,7 @@ if [ ! -f "$venv/.complete" ]; then
   flock 9   # two builds at once: the second waits for the first one's environment
   if [ ! -f "$venv/.complete" ]; then
     rm -rf "$venv"
-    echo "gr2: creating the reference environment $venv (pinned PyPI packages, ~5 GB, once)" >&2
+    echo "gr2: creating the Python environment $venv (the pinned PyPI packages of $(basename "$requirements"), once)" >&2
     "$python" -m venv "$venv" >&2
     "$venv/bin/pip" install --quiet --disable-pip-version-check --no-input -r "$requirements" >&2
     touch "$venv/.complete"
