@@ -14,10 +14,13 @@ for script in "$root"/bench/*_bench.sh; do
   echo "== $(basename "$script")"
   "$script" "$build"
 done
-# The serving load test needs a trained re-ranker: the demo's final policy when `make demo` has run.
-if [ -d "$root/work/demo/rl_conditional" ]; then
+# The serving load test needs a trained re-ranker: the demo's final policy when `make demo` has run
+# (paths relative to the repository root).
+build_dir="$(cd "$build" && pwd)"
+cd "$root"
+if [ -d work/demo/rl_conditional ]; then
   echo "== serve/load_test.sh (work/demo/rl_conditional)"
-  GR2="$build/gr2" "$root/bench/serve/load_test.sh" "$root/work/demo/rl_conditional" "$root/work/demo/data" 15
+  GR2="$build_dir/gr2" bench/serve/load_test.sh work/demo/rl_conditional work/demo/data 15
 else
   echo "== serve/load_test.sh skipped: run make demo first (it serves work/demo/rl_conditional)"
 fi
