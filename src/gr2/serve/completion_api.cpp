@@ -12,28 +12,13 @@
 #include "gr2/core/utf8.h"
 #include "gr2/prompt/tokens.h"
 #include "gr2/serve/api_error.h"
+#include "gr2/serve/request_json.h"
 
 namespace gr2::serve {
 namespace {
 
 [[noreturn]] void reject(const std::string& message) { throw ApiError::bad_request(message); }
 
-const Json* optional_field(const Json& object, const char* key) {
-  const auto it = object.find(key);
-  return it == object.end() || it->is_null() ? nullptr : &*it;
-}
-
-Json parse_object(std::string_view body) {
-  Json json;
-  try {
-    json = Json::parse(body);
-  } catch (const Json::exception& e) {
-    // nlohmann quotes the bytes it stopped at, which may be invalid UTF-8 (found by fuzz_rerank_request).
-    reject("the body is not valid JSON: " + utf8_excerpt(e.what(), 512));
-  }
-  if (!json.is_object()) reject("the body must be a JSON object, got " + json_type_name(json));
-  return json;
-}
 
 int64_t integer(const Json& json, const char* key, int64_t fallback, int64_t lo, int64_t hi) {
   const Json* v = optional_field(json, key);
@@ -149,7 +134,7 @@ Json chat_logprobs(const CompletionChoice& choice, const lm::Vocabulary& vocabul
 
 CompletionCall parse_completion_request(std::string_view body, const CompletionLimits& limits,
                                         const lm::Vocabulary& vocabulary) {
-  const Json json = parse_object(body);
+  const Json json = parse_request_object(body);
   CompletionCall call;
   parse_common(json, limits, call);
   const Json* prompt = optional_field(json, "prompt");
@@ -167,7 +152,7 @@ CompletionCall parse_completion_request(std::string_view body, const CompletionL
 
 CompletionCall parse_chat_request(std::string_view body, const CompletionLimits& limits,
                                   const lm::Vocabulary& vocabulary) {
-  const Json json = parse_object(body);
+  const Json json = parse_request_object(body);
   CompletionCall call;
   call.chat = true;
   parse_common(json, limits, call);

@@ -8,6 +8,7 @@
 #include "gr2/core/log.h"
 #include "gr2/core/utf8.h"
 #include "gr2/serve/api_error.h"
+#include "gr2/serve/request_json.h"
 
 namespace gr2::serve {
 namespace {
@@ -28,10 +29,6 @@ std::string item_name(const std::string& s) {
   return out + "'";
 }
 
-const Json* optional_field(const Json& object, const char* key) {
-  const auto it = object.find(key);
-  return it == object.end() || it->is_null() ? nullptr : &*it;
-}
 
 std::string string_field(const Json& value, const std::string& where, int max_chars, bool allow_empty) {
   if (!value.is_string()) reject(where + ": expected a string, got " + json_type_name(value));
@@ -91,15 +88,7 @@ int int_field(const Json& value, const std::string& where) {
 
 RerankCall parse_rerank_request(std::string_view body, const RerankLimits& limits,
                                 const std::function<bool(const std::string&)>& known_item) {
-  Json json;
-  try {
-    json = Json::parse(body);
-  } catch (const Json::exception& e) {
-    // nlohmann quotes the bytes it stopped at, which may be invalid UTF-8 (found by fuzz_rerank_request).
-    reject("the body is not valid JSON: " + utf8_excerpt(e.what(), 512));
-  }
-  if (!json.is_object()) reject("the body must be a JSON object, got " + json_type_name(json));
-
+  const Json json = parse_request_object(body);
   RerankCall call;
   if (const Json* m = optional_field(json, "model")) call.model = string_field(*m, "model", limits.max_id_chars, true);
   if (const Json* r = optional_field(json, "request_id"))
