@@ -110,7 +110,8 @@ TEST_F(HttpServerTest, BadRequestsAreJson400sNamingTheField) {
       {"not json", "not valid JSON"},
       {R"({"history": []})", "missing field 'candidates'"},
       {unknown.dump(), "candidates[2]: unknown item 'not-in-catalog'"},
-      {unknown_with_text.dump(), "candidates[1]: unknown item 'brand-new'"},
+      {unknown_with_text.dump(), "candidates[1]: unknown item 'brand-new': not among the served items (those of "
+                                 "--data's catalog that have a SID in the checkpoint); start gr2 serve with --sid"},
   };
   for (const auto& [body, expected] : cases) {
     const Json res = post(c, body, 400);

@@ -92,6 +92,40 @@ TEST(RerankApi, EveryMalformedBodyIsA400NamingTheField) {
   }
 }
 
+TEST(RerankApi, UnknownItemsWithTextAreNewItemsWhenTheServerAcceptsThem) {
+  const std::string body = R"({"history": ["h1", "n1"], "candidates": ["a",
+      {"item_id": "n1", "title": "Rose lipstick", "category": ["Beauty", "Makeup"], "brand": "Aurora"},
+      {"item_id": "n2", "brand": "Cedar"}, {"item_id": "b", "title": "ignored: known"}]})";
+  const RerankCall call = parse_rerank_request(body, {}, known, true);
+  ASSERT_EQ(call.new_items.size(), 2u);  // n1 once, though named twice; the history's mention first
+  EXPECT_EQ(call.new_items[0].item.item_id, "n1");
+  EXPECT_EQ(call.new_items[0].where, "history[1]");
+  EXPECT_EQ(call.new_items[0].item.title, "Rose lipstick");
+  EXPECT_EQ(call.new_items[0].item.category, (std::vector<std::string>{"Beauty", "Makeup"}));
+  EXPECT_EQ(call.new_items[0].item.brand, "Aurora");
+  EXPECT_EQ(call.new_items[1].item.item_id, "n2");
+  EXPECT_EQ(call.new_items[1].item.brand, "Cedar");
+  EXPECT_EQ(call.request.candidates[1].item_id, "n1");
+  EXPECT_TRUE(parse(R"({"candidates": ["a"]})").new_items.empty());
+
+  auto refused = [](const std::string& b, bool accept) {
+    try {
+      parse_rerank_request(b, {}, known, accept);
+    } catch (const ApiError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  EXPECT_NE(refused(R"({"candidates": ["a", "zz"]})", true).find("candidates[1]: unknown item 'zz': not among the "
+                                                                   "served items; send its text"),
+            std::string::npos);
+  EXPECT_NE(refused(R"({"candidates": ["a", {"item_id": "zz", "title": "", "category": [""]}]})", true)
+                .find("send its text"),
+            std::string::npos);  // empty text is no text
+  EXPECT_NE(refused(R"({"candidates": ["a", {"item_id": "zz", "title": "t"}]})", false).find("--sid DIR"),
+            std::string::npos);
+}
+
 TEST(RerankApi, AnInvalidUtf8BodyGetsAValidUtf8Message) {
   // Found by fuzz_rerank_request: the JSON parser's message quotes the byte it stopped at.
   const std::string message = rejection("{\"candidates\":[\"a\"]\x86");

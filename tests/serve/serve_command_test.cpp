@@ -3,69 +3,19 @@
 #include <gtest/gtest.h>
 
 #include <httplib.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <cstdio>
 #include <regex>
 
 #include "serve/serve_fixture.h"
+#include "serve/serve_process.h"
 #include "test_util.h"
 
 namespace gr2::serve {
 namespace {
 
-// A child process running `gr2 serve ARGS` with its stdout on a pipe.
-class ServeProcess {
- public:
-  explicit ServeProcess(const std::vector<std::string>& args) {
-    int fds[2];
-    EXPECT_EQ(::pipe(fds), 0);
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::dup2(fds[1], 1);
-      ::close(fds[0]);
-      std::vector<char*> argv = {const_cast<char*>(GR2_CLI_PATH), const_cast<char*>("serve")};
-      for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-      argv.push_back(nullptr);
-      ::setenv("GR2_QUIET", "1", 1);
-      ::execv(GR2_CLI_PATH, argv.data());
-      ::_exit(127);
-    }
-    ::close(fds[1]);
-    out_ = ::fdopen(fds[0], "r");
-  }
-  ~ServeProcess() {
-    if (pid_ > 0 && !waited_) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-    if (out_ != nullptr) ::fclose(out_);
-  }
-  // The first line the server prints (its start-up line).
-  std::string first_line() {
-    char buffer[1024];
-    return std::fgets(buffer, sizeof buffer, out_) != nullptr ? std::string(buffer) : std::string();
-  }
-  // Sends SIGTERM and returns the exit status (-1 if it did not exit normally).
-  int terminate() {
-    ::kill(pid_, SIGTERM);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    waited_ = true;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
-
- private:
-  pid_t pid_ = -1;
-  FILE* out_ = nullptr;
-  bool waited_ = false;
-};
-
 TEST(ServeCommand, ServesOnTheAnnouncedPortAndStopsOnSigterm) {
   const test::ServedWorld world;
-  ServeProcess server({"--model", world.checkpoint("direct"), "--data", world.world().root, "--port", "0",
+  test::ServeProcess server({"--model", world.checkpoint("direct"), "--data", world.world().root, "--port", "0",
                        "--device", "cpu", "--no-access-log"});
   const std::string line = server.first_line();
   std::smatch m;

@@ -3,6 +3,7 @@
 // gr2/serve/http/http_server.
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -11,6 +12,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <unordered_map>
 
 #include "gr2/cli/command.h"
 #include "gr2/core/cpu_threads.h"
@@ -24,6 +26,8 @@
 #include "gr2/serve/http/http_server.h"
 #include "gr2/serve/rerank_service.h"
 #include "gr2/serve/service_metrics.h"
+#include "gr2/sid/sid_assigner.h"
+#include "gr2/sid/sid_table.h"
 
 namespace gr2::cli {
 namespace {
@@ -32,7 +36,7 @@ volatile std::sig_atomic_t stop_signal = 0;
 extern "C" void on_stop_signal(int) { stop_signal = 1; }
 
 struct ServeArgs {
-  std::string model, data, device = "auto", api_key_env, model_name;
+  std::string model, data, device = "auto", api_key_env, model_name, sid_dir, text_model;
   int64_t threads = 1;
   bool no_access_log = false;
   serve::HttpServerOptions http;
@@ -43,6 +47,37 @@ std::string last_component(std::string path) {
   while (path.size() > 1 && path.back() == '/') path.pop_back();
   const size_t slash = path.find_last_of('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// The SID tokenizer of --sid, checked against the checkpoint: it must give the checkpoint's items
+// the SIDs the model was trained on (DIR/sids.jsonl equal to the checkpoint's table where both have
+// an item), else new items would get SIDs from another code space.
+serve::NewItemSupport load_new_item_support(const ServeArgs& a, const LmReranker& reranker, Catalog& catalog) {
+  const sid::SidTable& served = reranker.sids();
+  const std::string table_path = join_path(a.sid_dir, "sids.jsonl");
+  require(file_exists(table_path), "gr2 serve: --sid " + a.sid_dir +
+                                       ": no sids.jsonl (expected the output directory of 'gr2 sid train')");
+  const sid::SidTable tokenizer_table = sid::read_sids_jsonl(table_path);
+  std::unordered_map<std::string, int64_t> row;
+  for (int64_t i = 0; i < tokenizer_table.size(); ++i) row.emplace(tokenizer_table.ids[static_cast<size_t>(i)], i);
+  int64_t shared = 0, differ = 0;
+  for (int64_t i = 0; i < served.size() && tokenizer_table.levels == served.levels; ++i) {
+    const auto it = row.find(served.ids[static_cast<size_t>(i)]);
+    if (it == row.end()) continue;
+    ++shared;
+    if (!std::equal(served.sid(i), served.sid(i) + served.levels, tokenizer_table.sid(it->second))) ++differ;
+  }
+  require(tokenizer_table.levels == served.levels && shared > 0 && differ == 0,
+          strprintf("gr2 serve: --sid %s is not the SID tokenizer of %s: of %lld items both tables hold, %lld have "
+                    "other SIDs (levels %lld vs %lld)",
+                    a.sid_dir.c_str(), a.model.c_str(), static_cast<long long>(shared), static_cast<long long>(differ),
+                    static_cast<long long>(tokenizer_table.levels), static_cast<long long>(served.levels)));
+  serve::NewItemSupport support;
+  support.catalog = &catalog;
+  support.assigner = sid::SidAssigner::load(a.sid_dir, a.text_model, served, reranker.vocabulary().sid_codes());
+  log_info(strprintf("gr2 serve: new items with text get SIDs from %s (up to %lld)", a.sid_dir.c_str(),
+                     static_cast<long long>(a.service.max_new_items)));
+  return support;
 }
 
 void run_serve(const ServeArgs& a) {
@@ -56,10 +91,12 @@ void run_serve(const ServeArgs& a) {
     http.api_key = key;
   }
   set_cpu_threads(a.threads);
-  const Catalog catalog = Catalog::read_jsonl(DataDir{a.data}.catalog());
+  Catalog catalog = Catalog::read_jsonl(DataDir{a.data}.catalog());
   auto reranker = LmReranker::load(a.model, catalog, resolve_device(a.device));
+  serve::NewItemSupport new_items;
+  if (!a.sid_dir.empty()) new_items = load_new_item_support(a, *reranker, catalog);
   serve::ServiceMetrics metrics;
-  serve::RerankService service(std::move(reranker), a.service, &metrics);
+  serve::RerankService service(std::move(reranker), a.service, &metrics, std::move(new_items));
   serve::HttpServer server(&service, &metrics, http);
   const int port = server.bind();
   log_info(strprintf("gr2 serve: %zu items can be ranked (those of %s that have a SID in the checkpoint, of %lld)",
@@ -146,6 +183,17 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--max-body-bytes", a->http.limits.max_body_bytes, "Largest request body (413 above)")
       ->capture_default_str()
       ->check(CLI::Range(int64_t{256}, int64_t{1} << 30));
+  auto* sid_option = cmd->add_option("--sid", a->sid_dir,
+                  "SID tokenizer directory (gr2 sid train's output, e.g. work/demo/sid): requests may then\n"
+                  "carry items the catalog does not know, with their text; they get SIDs on the fly")
+      ->check(CLI::ExistingDirectory);
+  cmd->add_option("--text-model", a->text_model,
+                  "The new-item text model (default: DIR/embeddings.text_embedder.safetensors of --sid)")
+      ->check(CLI::ExistingFile)
+      ->needs(sid_option);
+  cmd->add_option("--max-new-items", a->service.max_new_items, "Most new items given SIDs while serving (then 503)")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{0}, int64_t{100000000}));
   cmd->add_flag("--no-access-log", a->no_access_log, "Do not log one line per request");
   cmd->add_flag("!--no-jump-forward", a->service.jump_forward,
                 "Decode every answer token with a model step (default: forced tokens are jumped over)");

@@ -55,7 +55,8 @@ void add_embed(CLI::App& group) {
       "Build item embeddings from the catalog: TF-IDF over title, category path and brand words\n"
       "(unigrams + bigrams) -> randomized truncated SVD (sid.embed_dim) -> L2-normalised; with\n"
       "sid.collab_dim > 0 also a co-occurrence part from the training events.\n"
-      "Writes OUT (.safetensors, tensor 'embeddings' [N, d]) and OUT's .ids.txt (one id per row).\n"
+      "Writes OUT (.safetensors, tensor 'embeddings' [N, d]), OUT's .ids.txt (one id per row) and\n"
+      "OUT's .text_embedder.safetensors (embeds a new item's text into the same space: gr2 serve --sid).\n"
       "Example: gr2 sid embed --data work/data --out work/sid/emb.safetensors");
   cmd->add_option("--data", *data, "Data directory (catalog.jsonl, events_train.jsonl)");
   cmd->add_option("--catalog", opts->catalog, "catalog.jsonl (instead of --data)");
@@ -77,6 +78,7 @@ void add_embed(CLI::App& group) {
               << s.vocabulary << " terms, " << s.items_without_terms << " items without terms";
     if (config.collab_dim > 0) std::cout << ", " << s.items_with_events << " items with co-occurrences";
     std::cout << ") in " << std::fixed << std::setprecision(1) << s.seconds << " s\n";
+    if (!s.text_model.empty()) std::cout << "gr2 sid embed: new items' text model -> " << s.text_model << "\n";
   });
 }
 

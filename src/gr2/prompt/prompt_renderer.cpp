@@ -59,6 +59,13 @@ PromptRenderer::PromptRenderer(const Catalog& catalog, const sid::SidTable& sids
   for (int64_t i = 0; i < sids.size(); ++i) sid_row_.emplace(sids.ids[static_cast<size_t>(i)], i);
 }
 
+void PromptRenderer::refresh_sids() {
+  for (auto i = static_cast<int64_t>(sid_row_.size()); i < sids_->size(); ++i) {
+    require(sid_row_.emplace(sids_->ids[static_cast<size_t>(i)], i).second,
+            "prompt: item '" + sids_->ids[static_cast<size_t>(i)] + "' appended to the SID table twice");
+  }
+}
+
 std::string PromptRenderer::item_sid(const std::string& item_id) const {
   const auto it = sid_row_.find(item_id);
   require(it != sid_row_.end(),

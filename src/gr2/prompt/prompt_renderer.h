@@ -108,6 +108,11 @@ class PromptRenderer {
 
   const PromptOptions& options() const { return options_; }
 
+  // Picks up rows appended to the SID table since construction (or the last call), so that items
+  // added to the table (and to the catalog) can be rendered. Throws Error for an appended id the
+  // table already held.
+  void refresh_sids();
+
  private:
   // Fills ex.reasoning_part and ex.answer_part.
   void render_assistant(const RankRequest& request, const std::vector<int>& order,

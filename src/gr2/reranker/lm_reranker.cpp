@@ -82,6 +82,27 @@ std::vector<int64_t> LmReranker::prompt_tokens(const RankRequest& request) const
   return vocabulary_.encode(renderer_->render_prompt(request));
 }
 
+void LmReranker::add_item_sid(const std::string& item_id, const std::vector<int32_t>& sid) {
+  require(catalog_.find(item_id).has_value(), "re-ranker: item '" + item_id + "' is not in the catalog");
+  require(static_cast<int64_t>(sid.size()) == sids_.levels,
+          "re-ranker: a SID of " + std::to_string(sid.size()) + " codes for a table of " + std::to_string(sids_.levels));
+  for (int32_t c : sid) {
+    require(c >= 0 && c < vocabulary_.sid_codes(), "re-ranker: SID code " + std::to_string(c) + " outside the vocabulary");
+  }
+  const int64_t codes_before = sids_.codes;
+  for (int32_t c : sid) sids_.codes = std::max<int64_t>(sids_.codes, c + 1);
+  sids_.ids.push_back(item_id);
+  sids_.sids.insert(sids_.sids.end(), sid.begin(), sid.end());
+  try {
+    renderer_->refresh_sids();
+  } catch (...) {
+    sids_.ids.pop_back();
+    sids_.sids.resize(sids_.sids.size() - sid.size());
+    sids_.codes = codes_before;
+    throw;
+  }
+}
+
 std::vector<std::vector<int64_t>> LmReranker::candidate_tokens(const RankRequest& request) const {
   std::vector<std::vector<int64_t>> candidates;
   for (const auto& spelling : renderer_->candidate_sids(request)) candidates.push_back(vocabulary_.encode(spelling));

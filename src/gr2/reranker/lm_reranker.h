@@ -81,6 +81,11 @@ class LmReranker {
   // Replaces the options (the renderer follows options.prompt).
   void set_options(const LmRerankerOptions& options);
 
+  // Gives `item_id` the SID `sid` [sids().levels codes] so that requests may name it: the item must
+  // already be in the catalog the re-ranker reads (its text is shown from there) and must not have
+  // a SID; the caller keeps SIDs unique (sid/sid_assigner.h). Throws Error otherwise.
+  void add_item_sid(const std::string& item_id, const std::vector<int32_t>& sid);
+
   LmReranker(const LmReranker&) = delete;  // the renderer points into this object
   LmReranker& operator=(const LmReranker&) = delete;
 

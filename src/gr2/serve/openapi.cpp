@@ -25,6 +25,9 @@ Json item_schema(const RerankLimits& limits) {
   const Json id = {{"type", "string"}, {"minLength", 1}, {"maxLength", limits.max_id_chars}};
   const Json text = {{"type", "string"}, {"maxLength", limits.max_text_chars}};
   Json object = {{"type", "object"},
+                 {"description",
+                  "An item; an item the served catalog does not know needs its text (title, category or "
+                  "brand) and a server started with --sid, which gives it a SID from that text"},
                  {"required", {"item_id"}},
                  {"properties",
                   {{"item_id", id},

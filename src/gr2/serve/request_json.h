@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "gr2/core/jsonl.h"
+#include "gr2/core/log.h"
 #include "gr2/core/utf8.h"
 #include "gr2/serve/api_error.h"
 
@@ -28,6 +29,20 @@ inline Json parse_request_object(std::string_view body) {
 inline const Json* optional_field(const Json& object, const char* key) {
   const auto it = object.find(key);
   return it == object.end() || it->is_null() ? nullptr : &*it;
+}
+
+// An id quoted for a message: 'id', at most 64 bytes, valid UTF-8, control characters as \uXXXX
+// (a NUL would otherwise end the message where it is read as a C string).
+inline std::string quoted_id(const std::string& id) {
+  std::string out = "'";
+  for (char ch : utf8_excerpt(id, 64)) {
+    if (static_cast<unsigned char>(ch) < 0x20) {
+      out += strprintf("\\u%04x", static_cast<unsigned>(ch));
+    } else {
+      out += ch;
+    }
+  }
+  return out + "'";
 }
 
 }  // namespace gr2::serve

@@ -2,6 +2,7 @@
 #include "gr2/serve/rerank_api.h"
 
 #include <cmath>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "gr2/core/error.h"
@@ -15,21 +16,6 @@ namespace {
 
 [[noreturn]] void reject(const std::string& message) { throw ApiError::bad_request(message); }
 
-// An id quoted for a message: at most 64 bytes, valid UTF-8, control characters as \uXXXX (a NUL
-// would otherwise end the message where it is read as a C string).
-std::string item_name(const std::string& s) {
-  std::string out = "'";
-  for (char ch : utf8_excerpt(s, 64)) {
-    if (static_cast<unsigned char>(ch) < 0x20) {
-      out += strprintf("\\u%04x", static_cast<unsigned>(ch));
-    } else {
-      out += ch;
-    }
-  }
-  return out + "'";
-}
-
-
 std::string string_field(const Json& value, const std::string& where, int max_chars, bool allow_empty) {
   if (!value.is_string()) reject(where + ": expected a string, got " + json_type_name(value));
   const std::string& s = value.get_ref<const std::string&>();
@@ -39,11 +25,29 @@ std::string string_field(const Json& value, const std::string& where, int max_ch
   return s;
 }
 
-// An item the served catalog must know. The text fields are checked for type and length so that a
-// caller learns about a malformed item before learning it is unknown.
+// What the parser learns about item references: the text sent with each item (first reference
+// with text wins) and the references to items the served catalog does not know, resolved once the
+// whole body is read (a history entry may name a new item whose text comes with a candidate).
+struct ItemReferences {
+  std::unordered_map<std::string, Item> texts;
+  std::vector<std::pair<std::string, std::string>> unknown;  // (id, where) in body order
+};
+
+bool has_text(const Item& item) {
+  if (!item.title.empty() || !item.brand.empty()) return true;
+  for (const auto& level : item.category)
+    if (!level.empty()) return true;
+  return false;
+}
+
+// One item reference (a string id, or an object with item_id, optional score and text). The text
+// fields are checked for type and length so that a caller learns about a malformed item before
+// learning it is unknown.
 std::string item_reference(const Json& value, const std::string& where, const RerankLimits& limits,
-                           const std::function<bool(const std::string&)>& known_item, double* score) {
+                           const std::function<bool(const std::string&)>& known_item, ItemReferences& refs,
+                           double* score) {
   std::string id;
+  Item text;
   if (value.is_string()) {
     id = string_field(value, where, limits.max_id_chars, false);
   } else if (value.is_object()) {
@@ -55,24 +59,47 @@ std::string item_reference(const Json& value, const std::string& where, const Re
         reject(where + ".score: expected a finite number, got " + json_type_name(*s));
       if (score != nullptr) *score = s->get<double>();
     }
-    for (const char* key : {"title", "brand"}) {
-      if (const Json* t = optional_field(value, key))
-        string_field(*t, where + "." + key, limits.max_text_chars, true);
-    }
+    if (const Json* t = optional_field(value, "title")) text.title = string_field(*t, where + ".title", limits.max_text_chars, true);
+    if (const Json* t = optional_field(value, "brand")) text.brand = string_field(*t, where + ".brand", limits.max_text_chars, true);
     if (const Json* c = optional_field(value, "category")) {
       if (!c->is_array()) reject(where + ".category: expected an array of strings, got " + json_type_name(*c));
       for (size_t i = 0; i < c->size(); ++i)
-        string_field((*c)[i], where + ".category[" + std::to_string(i) + "]", limits.max_text_chars, true);
+        text.category.push_back(
+            string_field((*c)[i], where + ".category[" + std::to_string(i) + "]", limits.max_text_chars, true));
     }
   } else {
     reject(where + ": expected an item id (string) or an object with 'item_id', got " + json_type_name(value));
   }
   if (!known_item(id)) {
-    reject(where + ": unknown item " + item_name(id) +
-           ": not among the served items (those of --data's catalog that have a SID in the checkpoint; gr2 "
-           "serve does not yet assign SIDs to new items from their text)");
+    if (has_text(text) && refs.texts.count(id) == 0) {
+      text.item_id = id;
+      refs.texts.emplace(id, std::move(text));
+    }
+    refs.unknown.emplace_back(id, where);
   }
   return id;
+}
+
+// The items the catalog does not know, as new items (with their text) or a 400 for the first one
+// that cannot be one.
+std::vector<NewItem> resolve_unknown_items(ItemReferences& refs, bool accept_new_items) {
+  std::vector<NewItem> out;
+  std::unordered_set<std::string> taken;
+  for (const auto& [id, where] : refs.unknown) {
+    const auto it = refs.texts.find(id);
+    if (!accept_new_items) {
+      reject(where + ": unknown item " + quoted_id(id) +
+             ": not among the served items (those of --data's catalog that have a SID in the checkpoint); start "
+             "gr2 serve with --sid DIR to accept new items with their text");
+    }
+    if (it == refs.texts.end()) {
+      reject(where + ": unknown item " + quoted_id(id) +
+             ": not among the served items; send its text (an object with item_id and title, category or "
+             "brand) so that gr2 can give it a SID");
+    }
+    if (taken.insert(id).second) out.push_back(NewItem{it->second, where});
+  }
+  return out;
 }
 
 int int_field(const Json& value, const std::string& where) {
@@ -87,9 +114,10 @@ int int_field(const Json& value, const std::string& where) {
 }  // namespace
 
 RerankCall parse_rerank_request(std::string_view body, const RerankLimits& limits,
-                                const std::function<bool(const std::string&)>& known_item) {
+                                const std::function<bool(const std::string&)>& known_item, bool accept_new_items) {
   const Json json = parse_request_object(body);
   RerankCall call;
+  ItemReferences refs;
   if (const Json* m = optional_field(json, "model")) call.model = string_field(*m, "model", limits.max_id_chars, true);
   if (const Json* r = optional_field(json, "request_id"))
     call.request.request_id = string_field(*r, "request_id", limits.max_id_chars, true);
@@ -103,7 +131,7 @@ RerankCall parse_rerank_request(std::string_view body, const RerankLimits& limit
              std::to_string(limits.max_history));
     for (size_t i = 0; i < h->size(); ++i)
       call.request.history.push_back(
-          item_reference((*h)[i], "history[" + std::to_string(i) + "]", limits, known_item, nullptr));
+          item_reference((*h)[i], "history[" + std::to_string(i) + "]", limits, known_item, refs, nullptr));
   }
 
   const Json* c = optional_field(json, "candidates");
@@ -117,10 +145,11 @@ RerankCall parse_rerank_request(std::string_view body, const RerankLimits& limit
   for (size_t i = 0; i < c->size(); ++i) {
     const std::string where = "candidates[" + std::to_string(i) + "]";
     Candidate candidate;
-    candidate.item_id = item_reference((*c)[i], where, limits, known_item, &candidate.score);
-    if (!seen.insert(candidate.item_id).second) reject(where + ": duplicate item " + item_name(candidate.item_id));
+    candidate.item_id = item_reference((*c)[i], where, limits, known_item, refs, &candidate.score);
+    if (!seen.insert(candidate.item_id).second) reject(where + ": duplicate item " + quoted_id(candidate.item_id));
     call.request.candidates.push_back(std::move(candidate));
   }
+  call.new_items = resolve_unknown_items(refs, accept_new_items);
 
   const int k = call.request.size();
   call.top_n = k;

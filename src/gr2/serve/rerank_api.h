@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "gr2/core/jsonl.h"
+#include "gr2/data/catalog.h"
 #include "gr2/data/rank_request.h"
 
 namespace gr2::serve {
@@ -26,6 +27,13 @@ struct RerankLimits {
   double max_timeout_ms = 60000;      // a request's timeout_ms
 };
 
+// An item of a request that the served catalog does not know, sent with its text (title, category,
+// brand): the service gives it a SID before ranking (rerank_service.h).
+struct NewItem {
+  Item item;          // item_id and the text of its first reference that carried text
+  std::string where;  // that reference, for messages ("candidates[3]")
+};
+
 // A parsed /v1/rerank request.
 struct RerankCall {
   std::string model;            // "" when the caller did not name one
@@ -33,16 +41,20 @@ struct RerankCall {
   int top_n = 0;                // results to return, 1..K (K when not given)
   bool return_reasoning = false;
   double timeout_ms = 0;        // 0 = the server's default deadline
+  std::vector<NewItem> new_items;  // unknown items (each once), when the server accepts them
 };
 
 // Parses and validates a request body. `known_item(id)` says whether the served catalog (and its
-// SID table) holds an item. Throws ApiError(400) naming the field for: a body that is not a JSON
-// object; a missing or mistyped field; an empty, over-long or duplicate item id; K = 0 or over the
-// limit; a history over the limit; top_n outside [1, K]; timeout_ms not in (0, max]; text fields
-// over the limit; an item the catalog does not know (history or candidate). Unknown top-level
-// fields are ignored (clients add their own).
+// SID table) holds an item; an unknown one (history or candidate) becomes a NewItem when
+// `accept_new_items` and some reference to it carries text, and is a 400 otherwise. Throws
+// ApiError(400) naming the field for: a body that is not a JSON object; a missing or mistyped
+// field; an empty, over-long or duplicate item id; K = 0 or over the limit; a history over the
+// limit; top_n outside [1, K]; timeout_ms not in (0, max]; text fields over the limit; an unknown
+// item that cannot be a new item. The text sent with a known item is ignored (the catalog's is
+// used). Unknown top-level fields are ignored (clients add their own).
 RerankCall parse_rerank_request(std::string_view body, const RerankLimits& limits,
-                                const std::function<bool(const std::string&)>& known_item);
+                                const std::function<bool(const std::string&)>& known_item,
+                                bool accept_new_items = false);
 
 // The answer of the service for one call.
 struct RerankOutcome {

@@ -12,6 +12,7 @@
 #include "gr2/core/error.h"
 #include "gr2/core/log.h"
 #include "gr2/serve/api_error.h"
+#include "gr2/serve/request_json.h"
 
 namespace gr2::serve {
 namespace {
@@ -36,6 +37,7 @@ struct RerankService::Pending {
   Clock::time_point deadline;
   std::promise<RerankOutcome> answer;
   std::function<void()> task;  // set: a completion, run alone on the model thread
+  std::vector<std::pair<Item, at::Tensor>> new_items;  // new items of the request, with their embeddings
 };
 
 
@@ -45,13 +47,16 @@ void RerankServiceOptions::validate() const {
   require(default_timeout_ms > 0, "serve: the default timeout must be > 0 ms");
   require(batch_wait_ms >= 0, "serve: batch_wait_ms must be >= 0");
   require(completion_timeout_ms > 0, "serve: the completion timeout must be > 0 ms");
+  require(max_new_items >= 0, "serve: max_new_items must be >= 0 (got " + std::to_string(max_new_items) + ")");
 }
 
 RerankService::RerankService(std::unique_ptr<LmReranker> reranker, RerankServiceOptions options,
-                             ServiceMetrics* metrics)
-    : reranker_(std::move(reranker)), options_(options), metrics_(metrics) {
+                             ServiceMetrics* metrics, NewItemSupport new_items)
+    : reranker_(std::move(reranker)), options_(options), metrics_(metrics), new_items_(std::move(new_items)) {
   options_.validate();
   check_internal(reranker_ != nullptr && metrics_ != nullptr, "RerankService: null re-ranker or metrics");
+  check_internal(new_items_.assigner == nullptr || new_items_.catalog == &reranker_->catalog(),
+                 "RerankService: new items need the catalog the re-ranker reads");
   LmRerankerOptions o = reranker_->options();
   o.sampling = lm::SamplingOptions{};  // greedy
   o.batch_size = options_.max_batch;
@@ -64,6 +69,16 @@ RerankService::RerankService(std::unique_ptr<LmReranker> reranker, RerankService
 }
 
 RerankService::~RerankService() { stop(); }
+
+bool RerankService::knows_item(const std::string& item_id) const {
+  std::lock_guard<std::mutex> lock(known_mutex_);
+  return known_items_.count(item_id) > 0;
+}
+
+size_t RerankService::served_items() const {
+  std::lock_guard<std::mutex> lock(known_mutex_);
+  return known_items_.size();
+}
 
 void RerankService::stop() {
   {
@@ -99,9 +114,31 @@ void RerankService::withdraw(const std::shared_ptr<Pending>& pending) {
   metrics_->set_queue_depth(static_cast<int64_t>(queue_.size()));
 }
 
-RerankOutcome RerankService::rerank(const RankRequest& request, double timeout_ms) {
+RerankOutcome RerankService::rerank(const RankRequest& request, double timeout_ms,
+                                    const std::vector<NewItem>& new_items) {
   auto pending = std::make_shared<Pending>();
   pending->request = request;
+  for (const NewItem& n : new_items) {
+    const std::string quoted = quoted_id(n.item.item_id);
+    if (!accepts_new_items())
+      throw ApiError::bad_request(n.where + ": unknown item " + quoted + ": this server does not accept new items");
+    if (knows_item(n.item.item_id)) continue;  // an earlier request added it meanwhile
+    int64_t known_terms = 0;
+    at::Tensor embedding = new_items_.assigner->embed(n.item.title, n.item.category, n.item.brand, &known_terms);
+    if (known_terms == 0) {
+      throw ApiError::bad_request(n.where + ": new item " + quoted +
+                                  ": none of the words of its title, category or brand is in the catalog's "
+                                  "vocabulary, so gr2 cannot place it among the known items");
+    }
+    pending->new_items.emplace_back(n.item, std::move(embedding));
+  }
+  if (!pending->new_items.empty()) {
+    std::lock_guard<std::mutex> lock(known_mutex_);
+    if (added_items_ >= options_.max_new_items)
+      throw ApiError(503, "new_items_full",
+                     "this server has given SIDs to " + std::to_string(added_items_) + " new items, its limit (" +
+                         "--max-new-items); restart it with a catalog and SID table that hold them");
+  }
   pending->deadline = deadline_after(timeout_ms > 0 ? timeout_ms : options_.default_timeout_ms);
   std::future<RerankOutcome> answer = pending->answer.get_future();
   enqueue(pending);
@@ -180,7 +217,37 @@ void RerankService::run_worker() {
   }
 }
 
-void RerankService::decode(const std::vector<std::shared_ptr<Pending>>& batch) {
+void RerankService::add_new_items(Pending& pending) {
+  for (auto& [item, embedding] : pending.new_items) {
+    if (knows_item(item.item_id)) continue;
+    const int64_t moved_before = new_items_.assigner->moved();
+    const std::vector<int32_t> sid = new_items_.assigner->assign(embedding);
+    if (!new_items_.catalog->find(item.item_id)) new_items_.catalog->add(item, "serve");
+    reranker_->add_item_sid(item.item_id, sid);
+    {
+      std::lock_guard<std::mutex> lock(known_mutex_);
+      known_items_.insert(item.item_id);
+      ++added_items_;
+    }
+    metrics_->count_new_item(new_items_.assigner->moved() > moved_before);
+  }
+}
+
+void RerankService::decode(const std::vector<std::shared_ptr<Pending>>& all) {
+  std::vector<std::shared_ptr<Pending>> batch;
+  for (const auto& p : all) {
+    try {
+      add_new_items(*p);
+      batch.push_back(p);
+    } catch (const std::exception& e) {
+      log_warning(std::string("serve: could not add a request's new items: ") + e.what());
+      RerankOutcome o;
+      o.order = incoming_order(p->request.size());
+      o.fallback = "error";
+      p->answer.set_value(std::move(o));
+    }
+  }
+  if (batch.empty()) return;
   std::vector<RankRequest> requests;
   for (const auto& p : batch) requests.push_back(p->request);
   metrics_->observe_batch(static_cast<int64_t>(batch.size()));

@@ -18,6 +18,7 @@
 
 #include "gr2/data/rank_request.h"
 #include "gr2/reranker/lm_reranker.h"
+#include "gr2/sid/sid_assigner.h"
 #include "gr2/serve/completion.h"
 #include "gr2/serve/rerank_api.h"
 #include "gr2/serve/service_metrics.h"
@@ -34,8 +35,19 @@ struct RerankServiceOptions {
   bool jump_forward = true;        // forced answer tokens without model steps (lm/generator.h):
                                    // the same rankings (up to float rounding), far fewer decode steps
 
+  int64_t max_new_items = 100000; // most items given a SID from their text while serving (>= 0)
+
   // Throws Error naming the option when a value is out of range.
   void validate() const;
+};
+
+// What the service needs to accept items the served catalog does not know (rerank_api.h NewItem):
+// the catalog the re-ranker reads (the service appends new items to it, on the model thread, the
+// only thread that reads it while serving; not owned, must outlive the service) and the assigner
+// of SIDs from text.
+struct NewItemSupport {
+  Catalog* catalog = nullptr;
+  std::unique_ptr<sid::SidAssigner> assigner;
 };
 
 class RerankService {
@@ -43,16 +55,22 @@ class RerankService {
   // Takes ownership of `reranker` and starts the worker. Decoding is greedy whatever the
   // checkpoint's sampling settings (a served ranking is deterministic). `metrics` (not owned) must
   // outlive the service. Throws Error for invalid options.
-  RerankService(std::unique_ptr<LmReranker> reranker, RerankServiceOptions options, ServiceMetrics* metrics);
+  // With `new_items` (its catalog must be the one `reranker` reads), requests may carry new items.
+  RerankService(std::unique_ptr<LmReranker> reranker, RerankServiceOptions options, ServiceMetrics* metrics,
+                NewItemSupport new_items = {});
   // stop(), then releases the model.
   ~RerankService();
 
-  // Ranks `request` (every item known: see knows_item). Blocks until the model answers or
-  // `timeout_ms` (<= 0: the default) has passed since the call; then the answer is the incoming
-  // order with fallback "timeout" (the request is dropped if the model has not started on it).
-  // Throws ApiError 503 ("overloaded") when max_queue requests are already waiting, or when the
-  // service is stopping.
-  RerankOutcome rerank(const RankRequest& request, double timeout_ms);
+  // Ranks `request`, whose items are known (knows_item) or among `new_items`. New items are embedded
+  // from their text on the calling thread, then given a unique SID and added to the served catalog
+  // on the model thread before the batch that holds the request (later requests may name them
+  // without text). Blocks until the model answers or `timeout_ms` (<= 0: the default) has passed
+  // since the call; then the answer is the incoming order with fallback "timeout" (the request is
+  // dropped if the model has not started on it). Throws ApiError 400 when new items come and the
+  // service does not accept them, or when none of a new item's words is in the catalog's
+  // vocabulary; 503 ("overloaded") when max_queue requests are already waiting or the service is
+  // stopping; 503 ("new_items_full") when max_new_items items have been added already.
+  RerankOutcome rerank(const RankRequest& request, double timeout_ms, const std::vector<NewItem>& new_items = {});
 
   // Runs a raw completion (completion.h) on the model thread, in arrival order with the re-rank
   // requests but never batched with them. Throws ApiError: 503 when the queue is full or the
@@ -61,9 +79,11 @@ class RerankService {
   CompletionResult complete(const CompletionRequest& request);
 
   // True when `item_id` is in the served catalog and has a SID (it may appear in a request).
-  bool knows_item(const std::string& item_id) const { return known_items_.count(item_id) > 0; }
+  bool knows_item(const std::string& item_id) const;
   // How many items knows_item accepts.
-  size_t served_items() const { return known_items_.size(); }
+  size_t served_items() const;
+  // True when requests may carry new items (the service was given NewItemSupport).
+  bool accepts_new_items() const { return new_items_.assigner != nullptr; }
   // Requests waiting for the model now.
   int64_t queue_depth() const;
   const RerankServiceOptions& options() const { return options_; }
@@ -81,7 +101,10 @@ class RerankService {
   std::unique_ptr<LmReranker> reranker_;
   RerankServiceOptions options_;
   ServiceMetrics* metrics_;
+  NewItemSupport new_items_;
+  mutable std::mutex known_mutex_;              // guards known_items_ and added_items_
   std::unordered_set<std::string> known_items_;
+  int64_t added_items_ = 0;                     // new items admitted (max_new_items bounds it)
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;
@@ -96,6 +119,9 @@ class RerankService {
   void run_worker();
   // Decodes `batch` and completes each request's answer.
   void decode(const std::vector<std::shared_ptr<Pending>>& batch);
+  // On the model thread: gives `pending`'s new items SIDs and adds them to the served catalog.
+  // Throws Error when an item cannot be added.
+  void add_new_items(Pending& pending);
 };
 
 }  // namespace gr2::serve

@@ -90,6 +90,17 @@ void ServiceMetrics::set_queue_depth(int64_t depth) {
   queue_depth_ = depth;
 }
 
+void ServiceMetrics::count_new_item(bool moved) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ++new_items_;
+  if (moved) ++new_items_moved_;
+}
+
+uint64_t ServiceMetrics::new_items() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return new_items_;
+}
+
 uint64_t ServiceMetrics::requests(const std::string& endpoint, int status) const {
   std::lock_guard<std::mutex> lock(mutex_);
   const auto it = requests_.find({endpoint, status});
@@ -129,6 +140,12 @@ std::string ServiceMetrics::prometheus_text() const {
     const auto it = fallbacks_.find(reason);
     out << "gr2_fallbacks_total{reason=\"" << reason << "\"} " << (it == fallbacks_.end() ? 0 : it->second) << "\n";
   }
+  out << "# HELP gr2_new_items_total Items unknown to the served catalog given a SID from their text.\n"
+         "# TYPE gr2_new_items_total counter\n"
+      << "gr2_new_items_total " << new_items_ << "\n";
+  out << "# HELP gr2_new_items_moved_total New items whose nearest SID another item held (moved to the nearest free one).\n"
+         "# TYPE gr2_new_items_moved_total counter\n"
+      << "gr2_new_items_moved_total " << new_items_moved_ << "\n";
   return out.str();
 }
 

@@ -37,10 +37,13 @@ class ServiceMetrics {
   void count_fallback(const std::string& reason);
   // Requests waiting for the model now.
   void set_queue_depth(int64_t depth);
+  // One new item given a SID from its text; `moved`: its nearest SID was held by another item.
+  void count_new_item(bool moved);
 
   // Counter values for tests: requests with this endpoint and status; fallbacks by reason.
   uint64_t requests(const std::string& endpoint, int status) const;
   uint64_t fallbacks(const std::string& reason) const;
+  uint64_t new_items() const;
 
   // The whole registry in the Prometheus text format, metric names prefixed "gr2_".
   std::string prometheus_text() const;
@@ -53,6 +56,7 @@ class ServiceMetrics {
   uint64_t prompt_tokens_ = 0, completion_tokens_ = 0;
   std::map<std::string, uint64_t> fallbacks_;
   int64_t queue_depth_ = 0;
+  uint64_t new_items_ = 0, new_items_moved_ = 0;
 };
 
 }  // namespace gr2::serve

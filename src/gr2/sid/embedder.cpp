@@ -16,6 +16,7 @@
 #include "gr2/data/events.h"
 #include "gr2/sid/sid_config.h"
 #include "gr2/sid/svd.h"
+#include "gr2/sid/text_embedder.h"
 
 namespace gr2::sid {
 namespace {
@@ -62,8 +63,9 @@ torch::Tensor sparse_matrix(const std::vector<int64_t>& r, const std::vector<int
 
 // The text part: TF-IDF over title, category and brand terms (min_df <= df < n, the max_terms most
 // frequent), reduced by a randomized SVD to embed_dim, rows L2-normalised. [n, d] on `device`.
+// `model` (optional) receives the kept terms, their idf and the SVD's right singular vectors.
 torch::Tensor text_embeddings(const Catalog& catalog, const SidConfig& config, const c10::Device& device,
-                              EmbedStats& stats) {
+                              EmbedStats& stats, TextEmbedder* model) {
   const int64_t n = static_cast<int64_t>(catalog.size());
   std::vector<std::vector<std::string>> item_term_lists(static_cast<size_t>(n));
   std::unordered_map<std::string, int64_t> df;
@@ -126,6 +128,13 @@ torch::Tensor text_embeddings(const Catalog& catalog, const SidConfig& config, c
     TruncatedSvd svd = randomized_svd(tfidf, config.embed_dim, config.svd_oversample, config.svd_power_iters,
                                       derive_seed(config.seed, "embed/text-svd"));
     text = normalised_rows(svd.u * svd.s.unsqueeze(0));
+    if (model != nullptr) {
+      std::vector<std::string> terms;
+      terms.reserve(kept.size());
+      for (const auto& entry : kept) terms.push_back(entry.second);
+      const torch::Tensor idf_tensor = torch::from_blob(idf.data(), {vocab}, torch::kFloat32).clone();
+      *model = TextEmbedder(std::move(terms), idf_tensor, svd.v, svd.v.size(1));
+    }
   }
   stats.text_dim = text.size(1);
 
@@ -237,14 +246,15 @@ std::vector<std::pair<int64_t, int64_t>> co_engaged_pairs(const Catalog& catalog
 }
 
 ItemEmbeddings embed_catalog(const Catalog& catalog, const std::vector<Event>& events, const SidConfig& config,
-                             const c10::Device& device, EmbedStats* stats_out) {
+                             const c10::Device& device, EmbedStats* stats_out, TextEmbedder* text_model) {
   torch::NoGradGuard no_grad;
   require(!catalog.empty(), "gr2 sid embed: the catalog has no items");
   const int64_t n = static_cast<int64_t>(catalog.size());
   EmbedStats stats;
   stats.items = n;
 
-  torch::Tensor full = text_embeddings(catalog, config, device, stats);
+  TextEmbedder model;
+  torch::Tensor full = text_embeddings(catalog, config, device, stats, text_model != nullptr ? &model : nullptr);
   if (config.collab_dim > 0 && !events.empty()) {
     const torch::Tensor collab = collab_embeddings(catalog, events, config, device, stats);
     if (collab.defined())
@@ -255,6 +265,8 @@ ItemEmbeddings embed_catalog(const Catalog& catalog, const std::vector<Event>& e
   out.ids.reserve(static_cast<size_t>(n));
   for (const auto& item : catalog.items()) out.ids.push_back(item.item_id);
   if (stats_out) *stats_out = stats;
+  if (text_model != nullptr && !model.empty())
+    *text_model = TextEmbedder(std::vector<std::string>(model.terms()), model.idf(), model.projection(), out.vectors.size(1));
   return out;
 }
 

@@ -21,6 +21,7 @@ struct Event;
 namespace gr2::sid {
 
 struct SidConfig;
+class TextEmbedder;
 
 // The terms of one item: lower-cased alphanumeric words of each field plus bigrams of adjacent
 // words in the same field, prefixed by field ("t:", "c:", "b:") so that "brand: rose" and a title
@@ -38,9 +39,12 @@ struct EmbedStats {
 };
 
 // Builds embeddings for every catalog item (rows in catalog order). `events` may be empty (then
-// the collaborative part is skipped even if config.collab_dim > 0). Throws Error on an empty catalog.
+// the collaborative part is skipped even if config.collab_dim > 0). `text_model` (optional)
+// receives the model that embeds a new item's text into the same space (text_embedder.h); it is
+// left empty when no term was kept. Throws Error on an empty catalog.
 ItemEmbeddings embed_catalog(const Catalog& catalog, const std::vector<Event>& events, const SidConfig& config,
-                             const c10::Device& device, EmbedStats* stats = nullptr);
+                             const c10::Device& device, EmbedStats* stats = nullptr,
+                             TextEmbedder* text_model = nullptr);
 
 // Co-engaged item pairs (a, b), a != b, dense catalog indices: consecutive-within-window items of
 // each user's time-ordered sequence, each unordered pair once. For the contrastive loss.

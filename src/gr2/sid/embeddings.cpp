@@ -61,7 +61,7 @@ void parse_npy_header(const std::string& header, const std::string& path, bool& 
 
 }  // namespace
 
-std::string default_ids_path(const std::string& embeddings_path) {
+std::string embeddings_stem(const std::string& embeddings_path) {
   std::string base = embeddings_path;
   for (const char* ext : {".safetensors", ".npy"}) {
     if (ends_with(base, ext)) {
@@ -69,8 +69,10 @@ std::string default_ids_path(const std::string& embeddings_path) {
       break;
     }
   }
-  return base + ".ids.txt";
+  return base;
 }
+
+std::string default_ids_path(const std::string& embeddings_path) { return embeddings_stem(embeddings_path) + ".ids.txt"; }
 
 EmbeddingStream::EmbeddingStream(const std::string& path, const std::string& ids_path, int64_t expected_dim)
     : path_(path), ids_path_(ids_path.empty() ? default_ids_path(path) : ids_path) {

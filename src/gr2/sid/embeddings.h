@@ -24,6 +24,8 @@ struct ItemEmbeddings {
   at::Tensor vectors;            // [N, d] float32, CPU, finite
 };
 
+// The path without its .safetensors/.npy extension: the stem of the files written beside it.
+std::string embeddings_stem(const std::string& embeddings_path);
 // "<path without .safetensors/.npy>.ids.txt": where `gr2 sid embed` puts the ids next to a matrix.
 std::string default_ids_path(const std::string& embeddings_path);
 

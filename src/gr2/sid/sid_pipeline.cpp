@@ -26,6 +26,7 @@
 #include "gr2/sid/report.h"
 #include "gr2/sid/rq_kmeans.h"
 #include "gr2/sid/rq_vae.h"
+#include "gr2/sid/text_embedder.h"
 #include "gr2/sid/sid_model.h"
 
 namespace gr2::sid {
@@ -111,9 +112,14 @@ EmbedSummary run_embed(const SidConfig& config, const EmbedOptions& options) {
   std::vector<Event> events;
   if (config.collab_dim > 0 && !options.events.empty()) events = read_events(options.events, &catalog);
   EmbedStats stats;
-  ItemEmbeddings emb = embed_catalog(catalog, events, config, device, &stats);
+  TextEmbedder text_model;
+  ItemEmbeddings emb = embed_catalog(catalog, events, config, device, &stats, &text_model);
   save_embeddings(emb, options.out);
   EmbedSummary s;
+  if (!text_model.empty()) {
+    s.text_model = default_text_embedder_path(options.out);
+    text_model.save(s.text_model);
+  }
   s.items = stats.items;
   s.dim = emb.vectors.size(1);
   s.vocabulary = stats.vocabulary;

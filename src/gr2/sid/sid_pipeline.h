@@ -23,6 +23,7 @@ struct EmbedOptions {
 };
 struct EmbedSummary {
   int64_t items = 0, dim = 0, vocabulary = 0, items_without_terms = 0, items_with_events = 0;
+  std::string text_model;  // the new-item text model written beside `out` ("" when no term was kept)
   double seconds = 0;
 };
 EmbedSummary run_embed(const SidConfig& config, const EmbedOptions& options);

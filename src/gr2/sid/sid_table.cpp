@@ -79,6 +79,32 @@ void spread_last_level(SidTable& table, uint64_t seed) {
   }
 }
 
+std::string sid_key(const int32_t* sid, int64_t levels) { return sid_string(sid, levels); }
+
+bool take_nearest_free_sid(int32_t* sid, int64_t levels, int64_t codes, std::unordered_set<std::string>& used) {
+  if (used.insert(sid_string(sid, levels)).second) return true;
+  std::vector<int32_t> candidate(static_cast<size_t>(levels));
+  // Change positions >= level (level from the last upward), enumerating the suffix like an
+  // odometer that starts at the item's own codes, so the closest alternatives come first.
+  for (int64_t level = levels - 1; level >= 0; --level) {
+    const int64_t suffix = levels - level;
+    const double combos = std::pow(static_cast<double>(codes), static_cast<double>(suffix));
+    std::copy(sid, sid + levels, candidate.begin());
+    for (double t = 1; t < combos; t += 1) {
+      // increment the odometer over positions [level, levels)
+      for (int64_t pos = levels - 1; pos >= level; --pos) {
+        candidate[static_cast<size_t>(pos)] = (candidate[static_cast<size_t>(pos)] + 1) % static_cast<int32_t>(codes);
+        if (candidate[static_cast<size_t>(pos)] != sid[pos]) break;
+      }
+      if (used.insert(sid_string(candidate.data(), levels)).second) {
+        std::copy(candidate.begin(), candidate.end(), sid);
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
 int64_t deduplicate(SidTable& table) {
   const int64_t levels = table.levels, codes = table.codes;
   const double capacity = std::pow(static_cast<double>(codes), static_cast<double>(levels));
@@ -91,30 +117,9 @@ int64_t deduplicate(SidTable& table) {
   for (int64_t i = 0; i < table.size(); ++i) {
     if (!used.insert(sid_string(table.sid(i), levels)).second) movers.push_back(i);
   }
-  std::vector<int32_t> candidate(static_cast<size_t>(levels));
   for (int64_t i : movers) {
-    int32_t* sid = table.sid(i);
-    bool placed = false;
-    // Change positions >= level (level from the last upward), enumerating the suffix like an
-    // odometer that starts at the item's own codes, so the closest alternatives come first.
-    for (int64_t level = levels - 1; level >= 0 && !placed; --level) {
-      const int64_t suffix = levels - level;
-      const double combos = std::pow(static_cast<double>(codes), static_cast<double>(suffix));
-      std::copy(sid, sid + levels, candidate.begin());
-      for (double t = 1; t < combos && !placed; t += 1) {
-        // increment the odometer over positions [level, levels)
-        for (int64_t pos = levels - 1; pos >= level; --pos) {
-          candidate[static_cast<size_t>(pos)] = (candidate[static_cast<size_t>(pos)] + 1) % static_cast<int32_t>(codes);
-          if (candidate[static_cast<size_t>(pos)] != sid[pos]) break;
-        }
-        std::string key = sid_string(candidate.data(), levels);
-        if (used.insert(key).second) {
-          std::copy(candidate.begin(), candidate.end(), sid);
-          placed = true;
-        }
-      }
-    }
-    check_internal(placed, "deduplicate: no free SID found although N <= C^L");
+    check_internal(take_nearest_free_sid(table.sid(i), levels, codes, used),
+                   "deduplicate: no free SID found although N <= C^L");
   }
   return static_cast<int64_t>(movers.size());
 }

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 namespace gr2::sid {
@@ -43,6 +44,13 @@ void spread_last_level(SidTable& table, uint64_t seed);
 // on upward. Guarantees 100% uniqueness when N <= C^L (else throws Error). Returns the number of
 // items moved.
 int64_t deduplicate(SidTable& table);
+
+// A SID as a hashable key (the codes' bytes), for the `used` sets below.
+std::string sid_key(const int32_t* sid, int64_t levels);
+// Moves `sid` [levels] to the nearest SID not in `used`, in deduplicate's order (itself, then other
+// last-level codes, then the levels above), and inserts it into `used`. Returns false, leaving
+// `sid` unchanged, when every one of the codes^levels SIDs is used.
+bool take_nearest_free_sid(int32_t* sid, int64_t levels, int64_t codes, std::unordered_set<std::string>& used);
 
 // Throws Error "<source>: items 'A' and 'B' share the SID <...>" when two items of the table have
 // the same full SID. Every command that shows items to a re-ranker by SID (traces, SFT, RL,

@@ -153,13 +153,14 @@ void HttpServer::install_routes() {
 
   s.Post("/v1/rerank", [this](const httplib::Request& req, httplib::Response& res) {
     try {
-      const RerankCall call = parse_rerank_request(req.body, options_.limits,
-                                                   [this](const std::string& id) { return service_->knows_item(id); });
+      const RerankCall call = parse_rerank_request(
+          req.body, options_.limits, [this](const std::string& id) { return service_->knows_item(id); },
+          service_->accepts_new_items());
       if (!call.model.empty() && call.model != options_.model_name)
         throw ApiError(404, "model_not_found", "model '" + utf8_excerpt(call.model, 64) +
                                                    "' is not served here (this server serves '" +
                                                    options_.model_name + "')");
-      const RerankOutcome outcome = service_->rerank(call.request, call.timeout_ms);
+      const RerankOutcome outcome = service_->rerank(call.request, call.timeout_ms, call.new_items);
       const std::string id = "rerank-" + std::to_string(next_response_id++);
       res.set_content(dump(rerank_response(id, options_.model_name, call, outcome)), "application/json");
     } catch (const ApiError& e) {
