@@ -3,6 +3,8 @@
 //    96-160 tokens, 64 new tokens, the demo-size model (hidden 128, 4 layers, vocab 3,000);
 //  - constrained decoding against unconstrained decoding of the same number of tokens: a
 //    permutation of 10 candidates' SIDs (64 tokens), one SID of a 5,000-item catalog (7 tokens);
+//  - RL-shaped rollouts (8 prompts x 4 samples, prefilled once per prompt) against 32 distinct
+//    prompts of the same lengths;
 //  - new tokens/s and peak resident memory of generation for the demo model and a ~100M-parameter
 //    model (hidden 768, 12 layers, 12 heads, 4 kv heads, intermediate 2048, vocab 32,000).
 // Comparisons alternate the two cases call by call (A B A B ...) and compare medians, so load from
@@ -162,6 +164,28 @@ Case free_case(const ModelConfig& config, int64_t batch, int64_t new_tokens, boo
           sampling(new_tokens, cache)};
 }
 
+// RL-shaped rollouts: 8 prompts x 4 samples each (a group shares its prompt, so generate()
+// prefills it once) or, with `shared` false, 32 distinct prompts of the same lengths (each group's
+// copies differ in their last token): the same shapes, only the prefill sharing differs.
+Case group_case(bool shared, int64_t new_tokens) {
+  const ModelConfig config = demo_config();
+  auto ps = prompts(8, layout(config.vocab_size).text);
+  std::vector<std::vector<int64_t>> rows;
+  for (const auto& p : ps) {
+    for (int64_t g = 0; g < 4; ++g) {
+      rows.push_back(p);
+      if (!shared) rows.back().back() = g;
+    }
+  }
+  return {config,
+          [rows] {
+            std::vector<GenerationRequest> r;
+            for (const auto& p : rows) r.push_back({p, nullptr, -1, {}});
+            return r;
+          },
+          sampling(new_tokens)};
+}
+
 // 10 candidates x (sid_begin + 4 SID tokens + sid_end) after a think block capped at 2 tokens and
 // </think>, then im_end: exactly 64 tokens per row, as many as the unconstrained case.
 Case permutation_case() {
@@ -306,6 +330,12 @@ void BM_DemoRecomputeVsKvCache(benchmark::State& state) {
           free_case(demo_config(), kBatch, kNew, false), free_case(demo_config(), kBatch, kNew), 2, 3);
 }
 BENCHMARK(BM_DemoRecomputeVsKvCache)->Unit(benchmark::kMillisecond)->Iterations(1);
+
+void BM_DemoDistinctVsSharedPrompts(benchmark::State& state) {
+  compare(state, "32 distinct prompts / 8 prompts x 4 samples (prefill once)", "< 1: sharing slower",
+          group_case(false, 16), group_case(true, 16), 7);
+}
+BENCHMARK(BM_DemoDistinctVsSharedPrompts)->Unit(benchmark::kMillisecond)->Iterations(1);
 
 void BM_DemoPermutationVsFree(benchmark::State& state) {
   compare(state, "permutation-constrained / unconstrained (64 tokens)", "target <= 1.20", permutation_case(),

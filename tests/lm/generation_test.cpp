@@ -100,6 +100,39 @@ TEST(Generation, BatchedGreedyEqualsOneAtATime) {
   }
 }
 
+TEST(Generation, RowsWithTheSamePromptArePrefilledOnceAndEqualIndependentRows) {
+  auto m = tiny_model();
+  const auto base = random_prompts({5, 9}, 12);
+  // A group of three identical prompts, another of two, one alone, interleaved.
+  const std::vector<std::vector<int64_t>> prompts = {base[0], base[1], base[0], base[0], base[1], {4, 2}};
+  for (const bool use_cache : {true, false}) {
+    GenerationOptions opt;
+    opt.max_new_tokens = 10;
+    opt.use_cache = use_cache;
+    GenerationStats stats;
+    const auto shared = generate(*m, prompts, opt, &stats);
+    EXPECT_EQ(stats.prefill_rows, 3);
+    EXPECT_EQ(stats.rows, 6);
+    for (size_t i = 0; i < prompts.size(); ++i) {
+      const auto alone = generate(*m, std::vector<std::vector<int64_t>>{prompts[i]}, opt)[0];
+      EXPECT_EQ(shared[i].tokens, alone.tokens) << "row " << i << " cache " << use_cache;
+      EXPECT_EQ(shared[i].prompt_length, static_cast<int64_t>(prompts[i].size()));
+      ASSERT_EQ(shared[i].token_log_probs.size(), alone.token_log_probs.size());
+      for (size_t t = 0; t < alone.token_log_probs.size(); ++t)
+        EXPECT_NEAR(shared[i].token_log_probs[t], alone.token_log_probs[t], 1e-4);
+    }
+    // Sampled rows of one group are drawn independently: the three copies do not all agree.
+    opt.sampling.temperature = 1.5;
+    opt.sampling.seed = 3;
+    const std::vector<std::vector<int64_t>> group(8, base[1]);
+    const auto sampled = generate(*m, group, opt, &stats);
+    EXPECT_EQ(stats.prefill_rows, 1);
+    std::set<std::vector<int64_t>> answers;
+    for (const auto& r : sampled) answers.insert(r.tokens);
+    EXPECT_GT(answers.size(), 1u);
+  }
+}
+
 TEST(Generation, GreedyLogProbsAreTheModelsOwn) {
   auto m = tiny_model();
   const auto prompt = random_prompts({6}, 3)[0];

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <map>
 #include <string>
 
 #include <torch/torch.h>
@@ -122,6 +123,63 @@ std::vector<int64_t> prepare_rows(const std::vector<GenerationRequest>& requests
   return active;
 }
 
+// The state after the prefill of the active rows: the logits of their first token, the position
+// of their next token, and the KV cache (or, without one, the sequence the uncached path recomputes).
+struct Prefill {
+  torch::Tensor logits;    // [n, V] float
+  torch::Tensor step_pos;  // [n] int64
+  std::unique_ptr<KvCache> cache;
+  torch::Tensor seq_ids, seq_pos, seq_valid;  // [n, T]; undefined with a cache
+};
+
+// Left-padded prompt batch: positions restart at 0 on each row's first real token. Rows with the
+// same prompt (the G rollouts of an RL group) are prefilled once and their cache rows copied.
+Prefill prefill(Qwen3LmImpl& model, const std::vector<GenerationRequest>& requests, const std::vector<int64_t>& active,
+                const std::vector<Row>& rows, const GenerationOptions& options, torch::ScalarType dtype,
+                GenerationStats& stats) {
+  const torch::Device device = model.model->embed_tokens->weight.device();
+  int64_t max_limit = 0;
+  std::vector<const std::vector<int64_t>*> prompts;
+  std::vector<int64_t> prompt_of;  // [n]: each active row's index in `prompts`
+  std::map<std::vector<int64_t>, int64_t> seen;
+  for (int64_t r : active) {
+    const std::vector<int64_t>& prompt = requests[static_cast<size_t>(r)].prompt;
+    const auto it = seen.emplace(prompt, static_cast<int64_t>(prompts.size())).first;
+    if (it->second == static_cast<int64_t>(prompts.size())) prompts.push_back(&prompt);
+    prompt_of.push_back(it->second);
+    max_limit = std::max(max_limit, rows[static_cast<size_t>(r)].limit);
+  }
+  const int64_t n = static_cast<int64_t>(active.size()), unique = static_cast<int64_t>(prompts.size());
+  stats.prefill_rows = unique;
+  Prefill out;
+  LeftPaddedBatch batch = left_padded_batch(prompts, options.pad_id, device);
+  const int64_t P = batch.ids.size(1);
+  if (options.use_cache)  // the last generated token is never fed back
+    out.cache = std::make_unique<KvCache>(model.config(), unique, P + max_limit - 1, device, dtype);
+  auto hidden = model.forward_hidden({batch.ids, batch.positions, batch.valid, out.cache.get()});  // [u, P, D]
+  out.logits = model.logits(hidden.select(1, P - 1)).to(torch::kFloat);                           // [u, V]
+  std::vector<int64_t> lengths;
+  for (int64_t u : prompt_of) lengths.push_back(static_cast<int64_t>(prompts[static_cast<size_t>(u)]->size()));
+  out.step_pos = long_tensor(lengths, device);
+  if (!out.cache) {
+    out.seq_ids = batch.ids;
+    out.seq_pos = batch.positions;
+    out.seq_valid = batch.valid;
+  }
+  if (unique < n) {
+    const torch::Tensor expand = long_tensor(prompt_of, device);
+    out.logits = out.logits.index_select(0, expand);
+    if (out.cache) {
+      out.cache->select_rows(expand);
+    } else {
+      out.seq_ids = out.seq_ids.index_select(0, expand);
+      out.seq_pos = out.seq_pos.index_select(0, expand);
+      out.seq_valid = out.seq_valid.index_select(0, expand);
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::vector<GenerationResult> generate(Qwen3LmImpl& model, const std::vector<GenerationRequest>& requests,
@@ -150,29 +208,13 @@ std::vector<GenerationResult> generate(Qwen3LmImpl& model, const std::vector<Gen
     return results;
   }
 
-  // Left-padded prompt batch: positions restart at 0 on each row's first real token.
-  int64_t max_limit = 0;
-  std::vector<const std::vector<int64_t>*> prompts;
-  for (int64_t r : active) {
-    prompts.push_back(&requests[static_cast<size_t>(r)].prompt);
-    max_limit = std::max(max_limit, rows[static_cast<size_t>(r)].limit);
-  }
-  const int64_t n = static_cast<int64_t>(active.size());
-  LeftPaddedBatch batch = left_padded_batch(prompts, options.pad_id, device);
-  const int64_t P = batch.ids.size(1);
-  torch::Tensor seq_ids = batch.ids, seq_pos = batch.positions, seq_valid = batch.valid;  // [n, T]
-  torch::Tensor step_pos = long_tensor(batch.lengths, device);                            // [n] position of the next token
-  batch = LeftPaddedBatch();
-
-  std::unique_ptr<KvCache> cache;
-  if (options.use_cache)  // the last generated token is never fed back
-    cache = std::make_unique<KvCache>(model.config(), n, P + max_limit - 1, device, dtype);
+  Prefill pre = prefill(model, requests, active, rows, options, dtype, local_stats);
+  std::unique_ptr<KvCache> cache = std::move(pre.cache);
+  torch::Tensor logits = pre.logits, step_pos = pre.step_pos;
+  torch::Tensor seq_ids = pre.seq_ids, seq_pos = pre.seq_pos, seq_valid = pre.seq_valid;  // uncached path only
+  pre = Prefill();
+  torch::Tensor hidden;
   Sampler sampler(options.sampling, device);
-
-  auto hidden = model.forward_hidden({seq_ids, seq_pos, seq_valid, cache.get()});  // [n, P, D]
-  torch::Tensor logits = model.logits(hidden.select(1, P - 1)).to(torch::kFloat);  // [n, V]
-  hidden = torch::Tensor();
-  if (cache) seq_ids = seq_pos = seq_valid = torch::Tensor();  // only the uncached path keeps the sequence
 
   std::vector<const LogitConstraint*> constraints;
   bool any_constraint = false;

@@ -63,6 +63,7 @@ struct GenerationResult {
 struct GenerationStats {
   int64_t rows = 0;
   int64_t prompt_tokens = 0;        // real (unpadded) prompt tokens
+  int64_t prefill_rows = 0;         // distinct prompts prefilled (rows with the same prompt share one)
   int64_t new_tokens = 0;           // generated tokens, all rows
   int64_t decode_steps = 0;         // forward passes after the prefill
   double first_token_seconds = 0;   // prefill + first sampled token
@@ -70,7 +71,8 @@ struct GenerationStats {
 };
 
 // Generates for every request on the model's device, in the model's dtype, under NoGradGuard with
-// the model in eval mode (its train/eval mode is restored). Results are in request order. Greedy
+// the model in eval mode (its train/eval mode is restored). Rows with the same prompt are
+// prefilled once (their KV cache rows are copies), as the G rollouts of an RL group. Results are in request order. Greedy
 // results do not depend on the batch (up to float rounding): the same prompt alone or with others
 // gives the same tokens. Sampling is reproducible for the same requests and seed.
 // Throws Error for an empty prompt, a token outside the vocabulary, or a constrained row whose
