@@ -4,7 +4,8 @@
 # offer about c / (0.1 s + latency) requests/s); closed-loop concurrency; the same concurrency with
 # batching off (--max-batch 1) for the batching speed-up; and an overload against a short queue
 # (503s, bounded memory); and one request at a time and c=16 without jump-forward decoding (every
-# answer token a model step) for its speed-up. Prints one line per scenario: achieved requests/s, p50/p95/p99 latency,
+# answer token a model step) for its speed-up; and one request at a time without the prefix KV cache
+# of the system turn. Prints one line per scenario: achieved requests/s, p50/p95/p99 latency,
 # status counts and the server's peak resident memory. Bodies are the first 300 test slates of DATA.
 # Usage: bench/serve/load_test.sh MODEL_DIR DATA_DIR [SECONDS_PER_SCENARIO] [extra gr2 serve options...]
 set -euo pipefail
@@ -63,6 +64,10 @@ stop_server
 start_server stepwise --max-batch 16 --max-queue 64 --no-jump-forward
 scenario "one at a time, --no-jump-forward" 1 0
 scenario "closed loop, c=16, --no-jump-forward" 16 0
+stop_server
+
+start_server noprefix --max-batch 16 --max-queue 64 --no-prefix-cache
+scenario "one at a time, --no-prefix-cache" 1 0
 stop_server
 
 start_server overload --max-batch 16 --max-queue 16

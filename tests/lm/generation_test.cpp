@@ -18,6 +18,7 @@
 #include "gr2/lm/generator.h"
 #include "gr2/lm/model_checkpoint.h"
 #include "gr2/lm/permutation_constraint.h"
+#include "gr2/lm/prefix_kv.h"
 #include "gr2/lm/qwen3_model.h"
 #include "gr2/lm/sampler.h"
 #include "gr2/lm/sid_trie.h"
@@ -131,6 +132,40 @@ TEST(Generation, RowsWithTheSamePromptArePrefilledOnceAndEqualIndependentRows) {
     for (const auto& r : sampled) answers.insert(r.tokens);
     EXPECT_GT(answers.size(), 1u);
   }
+}
+
+TEST(Generation, APrefixKvCacheGivesTheTokensOfAFullPrefill) {
+  auto m = tiny_model();
+  const std::vector<int64_t> system = {3, 14, 15, 9, 2, 6};
+  std::vector<std::vector<int64_t>> prompts = random_prompts({4, 9, 1, 6}, 21);
+  for (auto& q : prompts) q.insert(q.begin(), system.begin(), system.end());
+  prompts.push_back(prompts[1]);  // a repeated prompt: prefilled once, on top of the prefix
+  GenerationOptions opt;
+  opt.max_new_tokens = 12;
+  GenerationStats stats;
+  const auto full = generate(*m, prompts, opt, &stats);
+  EXPECT_EQ(stats.prefix_tokens, 0);
+  opt.prefix = compute_prefix_kv(*m, system);
+  const auto reused = generate(*m, prompts, opt, &stats);
+  EXPECT_EQ(stats.prefix_tokens, 6);
+  EXPECT_EQ(stats.prefill_rows, 4);
+  for (size_t i = 0; i < prompts.size(); ++i) {
+    EXPECT_EQ(reused[i].tokens, full[i].tokens) << "row " << i;
+    EXPECT_EQ(reused[i].prompt_length, full[i].prompt_length);
+    ASSERT_EQ(reused[i].token_log_probs.size(), full[i].token_log_probs.size());
+    for (size_t t = 0; t < full[i].token_log_probs.size(); ++t)
+      EXPECT_NEAR(reused[i].token_log_probs[t], full[i].token_log_probs[t], 1e-4);
+  }
+  // A prompt that does not start with the prefix (or is only the prefix): the prefix is not used.
+  for (const std::vector<int64_t>& other : {std::vector<int64_t>{3, 14, 16, 9, 2, 6, 1}, system}) {
+    std::vector<std::vector<int64_t>> mixed = prompts;
+    mixed.push_back(other);
+    const auto r = generate(*m, mixed, opt, &stats);
+    EXPECT_EQ(stats.prefix_tokens, 0);
+    EXPECT_EQ(r[0].tokens, full[0].tokens);
+  }
+  expect_error([&] { compute_prefix_kv(*m, {}); }, "no tokens");
+  expect_error([&] { compute_prefix_kv(*m, {kVocab}); }, "outside the vocabulary");
 }
 
 TEST(Generation, GreedyLogProbsAreTheModelsOwn) {

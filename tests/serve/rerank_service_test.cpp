@@ -2,6 +2,7 @@
 // (greedy), the deadline fallback, the bounded queue (503) and a clean stop.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <future>
 #include <numeric>
 #include <thread>
@@ -64,6 +65,25 @@ TEST_F(RerankServiceTest, ConcurrentRequestsGetTheAnswersOfOneAtATime) {
   const size_t at = text.find("gr2_batch_size_count ");
   ASSERT_NE(at, std::string::npos);
   EXPECT_LT(std::stoi(text.substr(at + 21)), static_cast<int>(requests.size())) << text;
+}
+
+TEST_F(RerankServiceTest, ThePrefixCacheGivesTheAnswersOfAFullPrefill) {
+  const std::vector<RankRequest> requests = world_->requests(8);
+  const auto reranker = world_->reranker("think");
+  for (const RankRequest& r : requests) {  // the cached turn is a prefix of every prompt
+    const std::vector<int64_t> turn = reranker->system_turn_tokens(r.size()), prompt = reranker->prompt_tokens(r);
+    ASSERT_LT(turn.size(), prompt.size());
+    EXPECT_TRUE(std::equal(turn.begin(), turn.end(), prompt.begin()));
+  }
+  std::vector<std::vector<int>> orders[2];
+  for (const bool cached : {false, true}) {
+    ServiceMetrics metrics;
+    RerankServiceOptions o;
+    o.prefix_cache = cached;
+    RerankService service(world_->reranker("think"), o, &metrics);
+    for (const RankRequest& r : requests) orders[cached].push_back(service.rerank(r, 60000).order);
+  }
+  EXPECT_EQ(orders[0], orders[1]);
 }
 
 TEST_F(RerankServiceTest, APassedDeadlineAnswersTheIncomingOrder) {

@@ -15,6 +15,7 @@
 #include "gr2/lm/eval_mode.h"
 #include "gr2/lm/kv_cache.h"
 #include "gr2/lm/left_padded_batch.h"
+#include "gr2/lm/prefix_kv.h"
 
 namespace gr2::lm {
 
@@ -151,11 +152,26 @@ Prefill prefill(Qwen3LmImpl& model, const std::vector<GenerationRequest>& reques
   }
   const int64_t n = static_cast<int64_t>(active.size()), unique = static_cast<int64_t>(prompts.size());
   stats.prefill_rows = unique;
+  // With a prefix KV cache that every prompt starts with, only the rest of each prompt is fed.
+  const PrefixKv* prefix = options.use_cache ? options.prefix.get() : nullptr;
+  if (prefix != nullptr && !std::all_of(prompts.begin(), prompts.end(), [&](auto* q) { return prefix->prefixes(*q); }))
+    prefix = nullptr;
+  const int64_t p = prefix != nullptr ? static_cast<int64_t>(prefix->tokens.size()) : 0;
+  std::vector<std::vector<int64_t>> suffixes;
+  std::vector<const std::vector<int64_t>*> fed = prompts;
+  if (prefix != nullptr) {
+    for (const auto* q : prompts) suffixes.emplace_back(q->begin() + p, q->end());
+    for (size_t u = 0; u < suffixes.size(); ++u) fed[u] = &suffixes[u];
+  }
+  stats.prefix_tokens = p;
   Prefill out;
-  LeftPaddedBatch batch = left_padded_batch(prompts, options.pad_id, device);
+  LeftPaddedBatch batch = left_padded_batch(fed, options.pad_id, device);
   const int64_t P = batch.ids.size(1);
-  if (options.use_cache)  // the last generated token is never fed back
-    out.cache = std::make_unique<KvCache>(model.config(), unique, P + max_limit - 1, device, dtype);
+  if (p > 0) batch.positions = batch.positions + p;  // padding's positions are never used
+  if (options.use_cache) {  // the last generated token is never fed back
+    out.cache = std::make_unique<KvCache>(model.config(), unique, p + P + max_limit - 1, device, dtype);
+    if (prefix != nullptr) out.cache->load_prefix(*prefix->cache);
+  }
   auto hidden = model.forward_hidden({batch.ids, batch.positions, batch.valid, out.cache.get()});  // [u, P, D]
   out.logits = model.logits(hidden.select(1, P - 1)).to(torch::kFloat);                           // [u, V]
   std::vector<int64_t> lengths;

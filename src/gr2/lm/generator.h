@@ -15,6 +15,8 @@
 
 namespace gr2::lm {
 
+struct PrefixKv;
+
 struct GenerationOptions {
   int64_t max_new_tokens = 64;       // per row, unless its request sets its own
   std::vector<int64_t> stop_tokens;  // a row ends after generating one of these (kept in its tokens)
@@ -32,6 +34,10 @@ struct GenerationOptions {
   // When set and true, generation stops before the next model step; unfinished rows end with
   // FinishReason::Length (a server abandons a request whose deadline passed). Not owned.
   const std::atomic<bool>* cancel = nullptr;
+  // A prefix KV cache (prefix_kv.h): when every prompt starts with prefix->tokens (and is longer),
+  // the prefill reuses its keys/values and runs only on the rest of each prompt. Ignored otherwise,
+  // and without use_cache. The same tokens as without it, up to float rounding.
+  std::shared_ptr<const PrefixKv> prefix;
 
   // Throws Error naming the bad field.
   void validate() const;
@@ -64,6 +70,7 @@ struct GenerationStats {
   int64_t rows = 0;
   int64_t prompt_tokens = 0;        // real (unpadded) prompt tokens
   int64_t prefill_rows = 0;         // distinct prompts prefilled (rows with the same prompt share one)
+  int64_t prefix_tokens = 0;        // tokens of each prompt taken from GenerationOptions::prefix (0: unused)
   int64_t new_tokens = 0;           // generated tokens, all rows
   int64_t decode_steps = 0;         // forward passes after the prefill
   double first_token_seconds = 0;   // prefill + first sampled token

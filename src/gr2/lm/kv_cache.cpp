@@ -50,4 +50,17 @@ void KvCache::select_rows(const torch::Tensor& rows) {
   valid_ = valid_.index_select(0, idx);
 }
 
+void KvCache::load_prefix(const KvCache& source) {
+  const int64_t p = source.length();
+  check_internal(length_ == 0 && step_ == 0, "KvCache::load_prefix: the cache already holds tokens");
+  check_internal(source.batch() == 1 && source.keys_.size() == keys_.size() && p <= capacity(),
+                 "KvCache::load_prefix: the source must be one row of the same layout, within capacity");
+  for (size_t l = 0; l < keys_.size(); ++l) {
+    keys_[l].narrow(2, 0, p).copy_(source.keys_[l].narrow(2, 0, p).expand({batch(), -1, -1, -1}));
+    values_[l].narrow(2, 0, p).copy_(source.values_[l].narrow(2, 0, p).expand({batch(), -1, -1, -1}));
+  }
+  valid_.narrow(1, 0, p).fill_(true);
+  length_ = p;
+}
+
 }  // namespace gr2::lm

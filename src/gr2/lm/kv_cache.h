@@ -35,6 +35,12 @@ class KvCache {
   // Keeps rows `rows` [B'] (int64, may repeat) in that order: beam search and dropping finished rows.
   void select_rows(const torch::Tensor& rows);
 
+  // Fills the first source.length() slots of every row with the filled slots of `source`, a cache
+  // of one row (a prefix shared by every row, prefix_kv.h); length() becomes source.length().
+  // Throws Error::internal when this cache already holds tokens, when `source` has more than one
+  // row, another layout, or more slots than this capacity.
+  void load_prefix(const KvCache& source);
+
  private:
   std::vector<torch::Tensor> keys_, values_;  // per layer [B, Hkv, capacity, Dh]
   torch::Tensor valid_;                        // [B, capacity] bool

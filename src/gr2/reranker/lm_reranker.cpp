@@ -10,6 +10,7 @@
 #include "gr2/lm/generator.h"
 #include "gr2/lm/model_checkpoint.h"
 #include "gr2/lm/permutation_constraint.h"
+#include "gr2/prompt/tokens.h"
 #include "gr2/core/device.h"
 #include "gr2/core/rng.h"
 
@@ -63,6 +64,7 @@ void LmReranker::set_options(const LmRerankerOptions& options) {
   options_ = options;
   options_.sampling.validate();
   renderer_ = std::make_unique<prompt::PromptRenderer>(catalog_, sids_, options_.prompt);
+  system_prefixes_.clear();  // the system turn follows the prompt options
 }
 
 std::unique_ptr<LmReranker> LmReranker::load(const std::string& dir, const Catalog& catalog, torch::Device device) {
@@ -137,6 +139,19 @@ std::unique_ptr<lm::LogitConstraint> LmReranker::answer_constraint(const RankReq
   return make_constraint(candidate_tokens(request));
 }
 
+std::shared_ptr<const lm::PrefixKv> LmReranker::system_prefix(int k) {
+  auto& prefix = system_prefixes_[k];
+  if (!prefix) prefix = lm::compute_prefix_kv(*model_, system_turn_tokens(k));
+  return prefix;
+}
+
+std::vector<int64_t> LmReranker::system_turn_tokens(int k) const {
+  // The system turn as render_prompt writes it, through its end token (the newline after it is
+  // left to the rest of the prompt, whatever the tokenizer does at that boundary).
+  return vocabulary_.encode(std::string(prompt::kImStart) + "system\n" + renderer_->task_line(k) +
+                            std::string(prompt::kImEnd));
+}
+
 std::vector<LmRollout> LmReranker::rollout(const std::vector<RankRequest>& requests, int samples, uint64_t seed) {
   if (samples < 1) throw Error("rollout: samples must be >= 1");
   std::vector<LmRollout> out(requests.size() * static_cast<size_t>(samples));
@@ -154,6 +169,9 @@ std::vector<LmRollout> LmReranker::rollout(const std::vector<RankRequest>& reque
   auto flush = [&](uint64_t batch_seed) {
     if (batch.empty()) return;
     gen.sampling.seed = batch_seed;
+    // generate() uses the prefix only when every prompt of the batch starts with it (one K).
+    gen.prefix = options_.prefix_cache ? system_prefix(requests[slots[0] / static_cast<size_t>(samples)].size())
+                                       : nullptr;
     auto results = lm::generate(*model_, batch, gen);
     for (size_t i = 0; i < results.size(); ++i) {
       LmRollout& r = out[slots[i]];

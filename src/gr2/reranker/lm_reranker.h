@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -14,6 +15,7 @@
 
 #include "gr2/data/catalog.h"
 #include "gr2/lm/logit_constraint.h"
+#include "gr2/lm/prefix_kv.h"
 #include "gr2/lm/qwen3_model.h"
 #include "gr2/lm/sampler.h"
 #include "gr2/lm/vocabulary.h"
@@ -33,6 +35,9 @@ struct LmRerankerOptions {
   bool jump_forward = false;         // forced answer tokens without model steps (lm/generator.h);
                                      // an inference setting (serving, evaluation, RL validation),
                                      // not stored in gr2.json
+  bool prefix_cache = false;         // the system turn's keys/values computed once per K and reused
+                                     // in every prefill (lm/prefix_kv.h); only for weights that no
+                                     // longer change (serving); not stored in gr2.json
 
   Json to_json() const;
   // Reads the keys to_json writes; missing keys keep `defaults`.
@@ -64,6 +69,10 @@ class LmReranker {
 
   // Token ids of the prompt for `request` (what rollout() feeds the model).
   std::vector<int64_t> prompt_tokens(const RankRequest& request) const;
+  // Token ids of the system turn of a slate of `k` candidates, through its end token: a prefix of
+  // prompt_tokens(request) for every request with k candidates (the prefix options().prefix_cache
+  // reuses).
+  std::vector<int64_t> system_turn_tokens(int k) const;
 
   // A fresh copy of the constraint rollout() applies to `request`'s answer (a permutation of its
   // candidates, after a capped think block when options().prompt.think), or nullptr when
@@ -97,6 +106,10 @@ class LmReranker {
   LmRerankerOptions options_;
   std::unique_ptr<prompt::PromptRenderer> renderer_;
   std::vector<int64_t> newline_;  // ids of "\n"
+  std::map<int, std::shared_ptr<const lm::PrefixKv>> system_prefixes_;  // by K (options_.prefix_cache)
+
+  // The system turn's prefix KV for slates of `k` candidates, computed on first use.
+  std::shared_ptr<const lm::PrefixKv> system_prefix(int k);
 
   // The candidates' SID token sequences, in incoming order.
   std::vector<std::vector<int64_t>> candidate_tokens(const RankRequest& request) const;

@@ -61,6 +61,7 @@ RerankService::RerankService(std::unique_ptr<LmReranker> reranker, RerankService
   o.sampling = lm::SamplingOptions{};  // greedy
   o.batch_size = options_.max_batch;
   o.jump_forward = options_.jump_forward;
+  o.prefix_cache = options_.prefix_cache;
   reranker_->set_options(o);
   for (const std::string& id : reranker_->sids().ids) {
     if (reranker_->catalog().find(id)) known_items_.insert(id);

@@ -35,6 +35,7 @@ struct RerankServiceOptions {
   bool jump_forward = true;        // forced answer tokens without model steps (lm/generator.h):
                                    // the same rankings (up to float rounding), far fewer decode steps
 
+  bool prefix_cache = true;        // the system turn's keys/values computed once per K (lm/prefix_kv.h)
   int64_t max_new_items = 100000; // most items given a SID from their text while serving (>= 0)
 
   // Throws Error naming the option when a value is out of range.
