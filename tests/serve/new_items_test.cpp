@@ -11,14 +11,8 @@
 
 #include <torch/torch.h>
 
-#include "gr2/core/file_io.h"
 #include "gr2/serve/api_error.h"
 #include "gr2/serve/rerank_service.h"
-#include "gr2/sid/embedder.h"
-#include "gr2/sid/embeddings.h"
-#include "gr2/sid/rq_kmeans.h"
-#include "gr2/sid/sid_config.h"
-#include "gr2/sid/sid_pipeline.h"
 #include "serve/serve_fixture.h"
 #include "serve/serve_process.h"
 #include "test_util.h"
@@ -26,36 +20,12 @@
 namespace gr2::serve {
 namespace {
 
-sid::SidConfig tokenizer_config() {
-  sid::SidConfig c;
-  c.levels = 4;  // the fixture's checkpoint: 4 levels of 16 codes
-  c.codes = 16;
-  c.embed_dim = 16;
-  c.kmeans_iters = 5;
-  return c;
-}
-
-// A `gr2 sid train`-shaped directory for the world: embeddings + text model, RQ-KMeans codebooks,
-// and the checkpoint's own SID table as sids.jsonl.
-void write_sid_dir(const test::ServedWorld& world, const std::string& dir) {
-  make_directories(dir);
-  world.world().catalog.write_jsonl(join_path(dir, "catalog.jsonl"));
-  sid::EmbedOptions eo;
-  eo.catalog = join_path(dir, "catalog.jsonl");
-  eo.out = join_path(dir, "embeddings.safetensors");
-  eo.device = "cpu";
-  sid::run_embed(tokenizer_config(), eo);
-  const sid::ItemEmbeddings e = sid::load_embeddings(eo.out);
-  sid::fit_rq_kmeans(e.vectors, tokenizer_config(), torch::kCPU).save(join_path(dir, "codebooks.safetensors"));
-  sid::write_sids_jsonl(world.world().sids, join_path(dir, "sids.jsonl"));
-}
-
 class NewItemsTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     world_ = new test::ServedWorld();
     sid_dir_ = new TempDir();
-    write_sid_dir(*world_, sid_dir_->path("sid"));
+    test::write_sid_tokenizer_dir(*world_, sid_dir_->path("sid"));
   }
   static void TearDownTestSuite() {
     delete world_;
@@ -196,7 +166,7 @@ TEST_F(NewItemsTest, GrServeWithSidRanksNewItemsOverHttp) {
 TEST_F(NewItemsTest, GrServeRefusesATokenizerThatIsNotTheCheckpoints) {
   TempDir dir;
   const std::string other = dir.path("sid");
-  write_sid_dir(*world_, other);
+  test::write_sid_tokenizer_dir(*world_, other);
   sid::SidTable shifted = world_->world().sids;
   for (auto& code : shifted.sids) code = (code + 1) % 16;
   sid::write_sids_jsonl(shifted, join_path(other, "sids.jsonl"));

@@ -5,13 +5,16 @@
 // schema-valid /v1/rerank body may still name items the catalog lacks, a documented 400 that a
 // schema cannot express) and unsupported_method (cpp-httplib 0.11 refuses a request line with a
 // method it does not know, such as QUERY, as 400 before any route is chosen; methods it knows get
-// 405 with Allow on every route, tested in http_server_test.cpp). Skips when the environment is absent.
+// 405 with Allow on every route, tested in http_server_test.cpp). The server accepts new items
+// (gr2 serve --sid), so generated candidates with text reach the new-item path (random text mostly
+// shares no word with the catalog: a 400). Skips when the environment is absent.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <thread>
 
 #include "gr2/serve/http/http_server.h"
+#include "gr2/sid/sid_assigner.h"
 #include "serve/serve_fixture.h"
 #include "test_util.h"
 
@@ -24,8 +27,16 @@ TEST(Schemathesis, EveryResponseMatchesTheOpenApiDocumentAndNoneIs5xx) {
     GTEST_SKIP() << "the API-test environment is absent: `make test` creates it (scripts/reference_env.sh api) "
                     "and sets GR2_API_TEST_PYTHON to its python (schemathesis)";
   const test::ServedWorld world;
+  const TempDir tmp;
+  // The server accepts new items (--sid): generated candidate objects with text take that path.
+  test::write_sid_tokenizer_dir(world, tmp.path("sid"));
+  Catalog catalog = world.world().catalog;
+  auto reranker = LmReranker::load(world.checkpoint("direct"), catalog, torch::kCPU);
+  NewItemSupport new_items;
+  new_items.catalog = &catalog;
+  new_items.assigner = sid::SidAssigner::load(tmp.path("sid"), "", reranker->sids(), 16);
   ServiceMetrics metrics;
-  RerankService service(world.reranker("direct"), {}, &metrics);
+  RerankService service(std::move(reranker), {}, &metrics, std::move(new_items));
   HttpServerOptions http;
   http.port = 0;
   http.access_log = false;
@@ -41,7 +52,6 @@ TEST(Schemathesis, EveryResponseMatchesTheOpenApiDocumentAndNoneIs5xx) {
 
   const std::string bin = std::string(python).substr(0, std::string(python).rfind('/'));
   const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/openapi.json";
-  const TempDir tmp;
   int status = -1;
   const std::string output = run_command(
       "cd " + tmp.path() + " && " + bin + "/schemathesis run " + url +

@@ -1,6 +1,6 @@
 // A tiny served re-ranker for the serve tests: the small synthetic world, an untrained 1-layer
 // checkpoint (direct answer: its greedy answer is still a valid permutation, by the constraint),
-// and helpers to build requests from the world's slates.
+// helpers to build requests from the world's slates, and a SID tokenizer directory for new items.
 #pragma once
 
 #include <memory>
@@ -9,7 +9,12 @@
 
 #include "gr2/core/jsonl.h"
 #include "gr2/lm/model_checkpoint.h"
+#include "gr2/core/file_io.h"
 #include "gr2/reranker/lm_reranker.h"
+#include "gr2/sid/embeddings.h"
+#include "gr2/sid/rq_kmeans.h"
+#include "gr2/sid/sid_config.h"
+#include "gr2/sid/sid_pipeline.h"
 #include "train/trace_fixtures.h"
 
 namespace gr2::serve::test {
@@ -59,5 +64,26 @@ class ServedWorld {
   TempDir tmp_;
   gr2::test::SmallWorld world_;
 };
+
+// A `gr2 sid train`-shaped directory for `world` at `dir`: embeddings with their text model, RQ-KMeans
+// codebooks (4 levels x 16 codes, as the fixture's checkpoint), and the checkpoint's own SID table
+// as sids.jsonl: the SID tokenizer `gr2 serve --sid` and NewItemSupport need.
+inline void write_sid_tokenizer_dir(const ServedWorld& world, const std::string& dir) {
+  sid::SidConfig c;
+  c.levels = 4;
+  c.codes = 16;
+  c.embed_dim = 16;
+  c.kmeans_iters = 5;
+  make_directories(dir);
+  world.world().catalog.write_jsonl(join_path(dir, "catalog.jsonl"));
+  sid::EmbedOptions eo;
+  eo.catalog = join_path(dir, "catalog.jsonl");
+  eo.out = join_path(dir, "embeddings.safetensors");
+  eo.device = "cpu";
+  sid::run_embed(c, eo);
+  const sid::ItemEmbeddings e = sid::load_embeddings(eo.out);
+  sid::fit_rq_kmeans(e.vectors, c, torch::kCPU).save(join_path(dir, "codebooks.safetensors"));
+  sid::write_sids_jsonl(world.world().sids, join_path(dir, "sids.jsonl"));
+}
 
 }  // namespace gr2::serve::test
