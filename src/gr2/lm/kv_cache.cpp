@@ -3,6 +3,9 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <tuple>
+
 #include "gr2/core/error.h"
 
 namespace gr2::lm {
@@ -61,6 +64,30 @@ void KvCache::load_prefix(const KvCache& source) {
   }
   valid_.narrow(1, 0, p).fill_(true);
   length_ = p;
+}
+
+std::unique_ptr<KvCache> KvCache::concat(const KvCache& a, const KvCache& b, int64_t capacity) {
+  const int64_t length = std::max(a.length_, b.length_);
+  check_internal(a.step_ == 0 && b.step_ == 0 && a.keys_.size() == b.keys_.size() && capacity >= length,
+                 "KvCache::concat: open step, another layout, or capacity below the length");
+  auto out = std::unique_ptr<KvCache>(new KvCache());
+  const int64_t rows = a.batch() + b.batch();
+  for (size_t l = 0; l < a.keys_.size(); ++l) {
+    for (auto [src_a, src_b, dst] : {std::make_tuple(&a.keys_[l], &b.keys_[l], &out->keys_),
+                                     std::make_tuple(&a.values_[l], &b.values_[l], &out->values_)}) {
+      torch::Tensor t = torch::zeros({rows, src_a->size(1), capacity, src_a->size(3)}, src_a->options());
+      t.narrow(0, 0, a.batch()).narrow(2, length - a.length_, a.length_).copy_(src_a->narrow(2, 0, a.length_));
+      t.narrow(0, a.batch(), b.batch()).narrow(2, length - b.length_, b.length_).copy_(src_b->narrow(2, 0, b.length_));
+      dst->push_back(std::move(t));
+    }
+  }
+  out->valid_ = torch::zeros({rows, capacity}, a.valid_.options());
+  out->valid_.narrow(0, 0, a.batch()).narrow(1, length - a.length_, a.length_).copy_(a.valid_.narrow(1, 0, a.length_));
+  out->valid_.narrow(0, a.batch(), b.batch())
+      .narrow(1, length - b.length_, b.length_)
+      .copy_(b.valid_.narrow(1, 0, b.length_));
+  out->length_ = length;
+  return out;
 }
 
 }  // namespace gr2::lm

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include <torch/types.h>
@@ -41,7 +42,15 @@ class KvCache {
   // row, another layout, or more slots than this capacity.
   void load_prefix(const KvCache& source);
 
+  // A cache holding the rows of `a` then those of `b`, each row's filled slots right-aligned at the
+  // longer of the two lengths (the slots before a row's own are invalid), with room for `capacity`
+  // slots: rows of two batches decoding at different lengths continue as one batch (positions are
+  // per row, so alignment changes nothing they attend to). Throws Error::internal for caches of
+  // another layout or a capacity below that length, or while a step is open.
+  static std::unique_ptr<KvCache> concat(const KvCache& a, const KvCache& b, int64_t capacity);
+
  private:
+  KvCache() = default;  // for concat
   std::vector<torch::Tensor> keys_, values_;  // per layer [B, Hkv, capacity, Dh]
   torch::Tensor valid_;                        // [B, capacity] bool
   int64_t length_ = 0;

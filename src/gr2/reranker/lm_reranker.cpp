@@ -152,43 +152,63 @@ std::vector<int64_t> LmReranker::system_turn_tokens(int k) const {
                             std::string(prompt::kImEnd));
 }
 
+lm::GenerationOptions LmReranker::generation_options() const {
+  lm::GenerationOptions gen;
+  gen.pad_id = vocabulary_.pad_id();
+  gen.stop_tokens = {vocabulary_.im_end_id(), vocabulary_.eos_id()};
+  gen.sampling = options_.sampling;
+  gen.jump_forward = options_.jump_forward;
+  return gen;
+}
+
+lm::GenerationRequest LmReranker::generation_request(const RankRequest& request) const {
+  const std::vector<std::vector<int64_t>> candidates = candidate_tokens(request);
+  lm::GenerationRequest g;
+  g.prompt = prompt_tokens(request);
+  g.max_new_tokens = answer_budget(candidates);
+  g.constraint = make_constraint(candidates);
+  return g;
+}
+
+std::shared_ptr<const lm::PrefixKv> LmReranker::prefix_for(int k) {
+  return options_.prefix_cache ? system_prefix(k) : nullptr;
+}
+
+LmRollout LmReranker::finish_rollout(const RankRequest& request, std::vector<int64_t> prompt,
+                                     lm::GenerationResult result) const {
+  LmRollout r;
+  r.prompt_tokens = std::move(prompt);
+  r.tokens = std::move(result.tokens);
+  r.token_log_probs = std::move(result.token_log_probs);
+  r.text = vocabulary_.decode(r.tokens);
+  r.parsed = renderer_->parse(r.text, request);
+  if (options_.prompt.think) {
+    const int64_t think_end = vocabulary_.think_end_id();
+    r.think_tokens = static_cast<int64_t>(r.tokens.size());
+    for (size_t t = 0; t < r.tokens.size(); ++t)
+      if (r.tokens[t] == think_end) {
+        r.think_tokens = static_cast<int64_t>(t);
+        break;
+      }
+  }
+  return r;
+}
+
 std::vector<LmRollout> LmReranker::rollout(const std::vector<RankRequest>& requests, int samples, uint64_t seed) {
   if (samples < 1) throw Error("rollout: samples must be >= 1");
   std::vector<LmRollout> out(requests.size() * static_cast<size_t>(samples));
-  const int64_t think_end = vocabulary_.think_end_id();
-  const int64_t im_end = vocabulary_.im_end_id();
-
-  lm::GenerationOptions gen;
-  gen.pad_id = vocabulary_.pad_id();
-  gen.stop_tokens = {im_end, vocabulary_.eos_id()};
-  gen.sampling = options_.sampling;
-  gen.jump_forward = options_.jump_forward;
-
+  lm::GenerationOptions gen = generation_options();
   std::vector<lm::GenerationRequest> batch;
   std::vector<size_t> slots;
   auto flush = [&](uint64_t batch_seed) {
     if (batch.empty()) return;
     gen.sampling.seed = batch_seed;
     // generate() uses the prefix only when every prompt of the batch starts with it (one K).
-    gen.prefix = options_.prefix_cache ? system_prefix(requests[slots[0] / static_cast<size_t>(samples)].size())
-                                       : nullptr;
+    gen.prefix = prefix_for(requests[slots[0] / static_cast<size_t>(samples)].size());
     auto results = lm::generate(*model_, batch, gen);
     for (size_t i = 0; i < results.size(); ++i) {
-      LmRollout& r = out[slots[i]];
-      r.prompt_tokens = std::move(batch[i].prompt);
-      r.tokens = std::move(results[i].tokens);
-      r.token_log_probs = std::move(results[i].token_log_probs);
-      r.text = vocabulary_.decode(r.tokens);
       const RankRequest& request = requests[slots[i] / static_cast<size_t>(samples)];
-      r.parsed = renderer_->parse(r.text, request);
-      if (options_.prompt.think) {
-        r.think_tokens = static_cast<int64_t>(r.tokens.size());
-        for (size_t t = 0; t < r.tokens.size(); ++t)
-          if (r.tokens[t] == think_end) {
-            r.think_tokens = static_cast<int64_t>(t);
-            break;
-          }
-      }
+      out[slots[i]] = finish_rollout(request, std::move(batch[i].prompt), std::move(results[i]));
     }
     batch.clear();
     slots.clear();
@@ -196,15 +216,14 @@ std::vector<LmRollout> LmReranker::rollout(const std::vector<RankRequest>& reque
 
   uint64_t batch_index = 0;
   for (size_t i = 0; i < requests.size(); ++i) {
-    const RankRequest& request = requests[i];
-    const std::vector<int64_t> prompt = prompt_tokens(request);
-    const std::vector<std::vector<int64_t>> candidates = candidate_tokens(request);  // encoded once per request
+    const std::vector<int64_t> prompt = prompt_tokens(requests[i]);
+    const std::vector<std::vector<int64_t>> candidates = candidate_tokens(requests[i]);  // encoded once per request
     const int64_t max_new = answer_budget(candidates);
     for (int s = 0; s < samples; ++s) {
       lm::GenerationRequest g;
       g.prompt = prompt;
       g.max_new_tokens = max_new;
-      g.constraint = make_constraint(candidates);
+      g.constraint = make_constraint(candidates);  // each sample advances its own
       batch.push_back(std::move(g));
       slots.push_back(i * static_cast<size_t>(samples) + static_cast<size_t>(s));
       if (static_cast<int64_t>(batch.size()) >= options_.batch_size) flush(splitmix64(seed ^ splitmix64(batch_index++)));

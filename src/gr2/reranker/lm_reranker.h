@@ -14,6 +14,7 @@
 #include <torch/types.h>
 
 #include "gr2/data/catalog.h"
+#include "gr2/lm/generator.h"
 #include "gr2/lm/logit_constraint.h"
 #include "gr2/lm/prefix_kv.h"
 #include "gr2/lm/qwen3_model.h"
@@ -73,6 +74,16 @@ class LmReranker {
   // prompt_tokens(request) for every request with k candidates (the prefix options().prefix_cache
   // reuses).
   std::vector<int64_t> system_turn_tokens(int k) const;
+
+  // The pieces of rollout() for a caller that drives the decoding itself (gr2 serve's continuous
+  // batching, lm/decode_session.h): the generation options (options().sampling, jump_forward, stops),
+  // the request of one answer to `request` (prompt, a fresh constraint, the answer budget), the
+  // system-turn prefix KV for K = k (null unless options().prefix_cache; computed on first use),
+  // and the rollout made of a finished result.
+  lm::GenerationOptions generation_options() const;
+  lm::GenerationRequest generation_request(const RankRequest& request) const;
+  std::shared_ptr<const lm::PrefixKv> prefix_for(int k);
+  LmRollout finish_rollout(const RankRequest& request, std::vector<int64_t> prompt, lm::GenerationResult result) const;
 
   // A fresh copy of the constraint rollout() applies to `request`'s answer (a permutation of its
   // candidates, after a capped think block when options().prompt.think), or nullptr when

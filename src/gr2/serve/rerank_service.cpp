@@ -7,10 +7,12 @@
 #include <exception>
 #include <functional>
 #include <future>
+#include <map>
 #include <numeric>
 
 #include "gr2/core/error.h"
 #include "gr2/core/log.h"
+#include "gr2/lm/decode_session.h"
 #include "gr2/serve/api_error.h"
 #include "gr2/serve/request_json.h"
 
@@ -38,6 +40,8 @@ struct RerankService::Pending {
   std::promise<RerankOutcome> answer;
   std::function<void()> task;  // set: a completion, run alone on the model thread
   std::vector<std::pair<Item, at::Tensor>> new_items;  // new items of the request, with their embeddings
+  std::atomic<bool> abandoned{false};  // the caller stopped waiting (deadline): its row is dropped
+  std::vector<int64_t> prompt;         // its prompt tokens, once admitted
 };
 
 
@@ -148,6 +152,7 @@ RerankOutcome RerankService::rerank(const RankRequest& request, double timeout_m
     outcome = answer.get();
   } else {
     withdraw(pending);  // not started: the model never sees it
+    pending->abandoned.store(true);  // started: its row leaves the decode at the next step
     outcome.order = incoming_order(request.size());
     outcome.fallback = "timeout";
   }
@@ -188,33 +193,65 @@ CompletionResult RerankService::complete(const CompletionRequest& call) {
 }
 
 void RerankService::run_worker() {
+  // Continuous batching: requests join the running decode between its steps (up to max_batch rows),
+  // finished ones are answered at once. Raw completions run alone, when no answer is being decoded.
+  auto session = std::make_unique<lm::DecodeSession>(*reranker_->model(), reranker_->generation_options());
+  std::map<int64_t, std::shared_ptr<Pending>> running;  // session row id -> request
   for (;;) {
-    std::vector<std::shared_ptr<Pending>> batch;
+    std::vector<std::shared_ptr<Pending>> admitted;
     std::function<void()> task;
     {
       std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping, nothing left to answer
-      if (options_.batch_wait_ms > 0 && !stopping_) {
-        wake_.wait_for(lock, std::chrono::microseconds(static_cast<int64_t>(options_.batch_wait_ms * 1000.0)),
-                       [&] { return stopping_ || static_cast<int>(queue_.size()) >= options_.max_batch; });
+      if (running.empty()) {
+        wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+        if (queue_.empty()) return;  // stopping, nothing left to answer
+        if (options_.batch_wait_ms > 0 && !stopping_) {
+          wake_.wait_for(lock, std::chrono::microseconds(static_cast<int64_t>(options_.batch_wait_ms * 1000.0)),
+                         [&] { return stopping_ || static_cast<int>(queue_.size()) >= options_.max_batch; });
+        }
+        if (!queue_.empty() && queue_.front()->task) {
+          task = std::move(queue_.front()->task);
+          queue_.pop_front();
+        }
       }
-      if (queue_.empty()) continue;  // every waiter withdrew (deadline) during the wait
+      // Re-rank requests up to the next task (arrival order is kept), while rows are free.
       const Clock::time_point now = Clock::now();
-      if (queue_.front()->task) {
-        task = std::move(queue_.front()->task);
-        queue_.pop_front();
-      }
-      // Re-rank requests up to the next task (arrival order is kept).
-      while (!task && !queue_.empty() && !queue_.front()->task && static_cast<int>(batch.size()) < options_.max_batch) {
+      while (!task && !queue_.empty() && !queue_.front()->task &&
+             static_cast<int>(running.size() + admitted.size()) < options_.max_batch) {
         std::shared_ptr<Pending> p = std::move(queue_.front());
         queue_.pop_front();
-        if (p->deadline > now) batch.push_back(std::move(p));  // an expired one has its fallback already
+        if (p->deadline > now) admitted.push_back(std::move(p));  // an expired one has its fallback already
       }
       metrics_->set_queue_depth(static_cast<int64_t>(queue_.size()));
     }
-    if (task) task();
-    if (!batch.empty()) decode(batch);
+    if (task) {
+      task();
+      continue;
+    }
+    admit(*session, running, admitted);
+    for (auto it = running.begin(); it != running.end();) {  // callers that stopped waiting
+      if (it->second->abandoned.load()) {
+        session->drop(it->first);
+        it = running.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    if (running.empty()) continue;
+    metrics_->observe_batch(static_cast<int64_t>(running.size()));
+    try {
+      for (auto& [id, result] : session->step()) {
+        const std::shared_ptr<Pending> p = running.at(id);
+        running.erase(id);
+        answer(*p, reranker_->finish_rollout(p->request, std::move(p->prompt), std::move(result)));
+      }
+    } catch (const std::exception& e) {
+      log_warning(std::string("serve: the model failed on a step of ") + std::to_string(running.size()) +
+                  " requests: " + e.what());
+      for (auto& [id, p] : running) fail(*p);
+      running.clear();
+      session = std::make_unique<lm::DecodeSession>(*reranker_->model(), reranker_->generation_options());
+    }
   }
 }
 
@@ -234,53 +271,56 @@ void RerankService::add_new_items(Pending& pending) {
   }
 }
 
-void RerankService::decode(const std::vector<std::shared_ptr<Pending>>& all) {
-  std::vector<std::shared_ptr<Pending>> batch;
-  for (const auto& p : all) {
+void RerankService::admit(lm::DecodeSession& session, std::map<int64_t, std::shared_ptr<Pending>>& running,
+                          const std::vector<std::shared_ptr<Pending>>& admitted) {
+  // Requests with the same K share the system turn's prefix KV: one add() per K.
+  std::map<int, std::vector<std::shared_ptr<Pending>>> by_k;
+  for (const auto& p : admitted) {
     try {
       add_new_items(*p);
-      batch.push_back(p);
+      by_k[p->request.size()].push_back(p);
     } catch (const std::exception& e) {
       log_warning(std::string("serve: could not add a request's new items: ") + e.what());
-      RerankOutcome o;
-      o.order = incoming_order(p->request.size());
-      o.fallback = "error";
-      p->answer.set_value(std::move(o));
+      fail(*p);
     }
   }
-  if (batch.empty()) return;
-  std::vector<RankRequest> requests;
-  for (const auto& p : batch) requests.push_back(p->request);
-  metrics_->observe_batch(static_cast<int64_t>(batch.size()));
-  std::vector<LmRollout> rollouts;
-  try {
-    rollouts = reranker_->rollout(requests, 1, 0);
-  } catch (const std::exception& e) {
-    log_warning(std::string("serve: the model failed on a batch of ") + std::to_string(batch.size()) +
-                " requests: " + e.what());
-    for (const auto& p : batch) {
-      RerankOutcome o;
-      o.order = incoming_order(p->request.size());
-      o.fallback = "error";
-      p->answer.set_value(std::move(o));
+  for (auto& [k, group] : by_k) {
+    try {
+      std::vector<lm::GenerationRequest> requests;
+      for (const auto& p : group) {
+        requests.push_back(reranker_->generation_request(p->request));
+        p->prompt = requests.back().prompt;
+      }
+      const std::vector<int64_t> ids = session.add(std::move(requests), reranker_->prefix_for(k));
+      for (size_t i = 0; i < ids.size(); ++i) running.emplace(ids[i], group[i]);
+    } catch (const std::exception& e) {
+      log_warning(std::string("serve: the model could not start ") + std::to_string(group.size()) +
+                  " requests: " + e.what());
+      for (const auto& p : group) fail(*p);
     }
-    return;
   }
-  for (size_t i = 0; i < batch.size(); ++i) {
-    const LmRollout& r = rollouts[i];
-    RerankOutcome o;
-    o.prompt_tokens = static_cast<int64_t>(r.prompt_tokens.size());
-    o.completion_tokens = static_cast<int64_t>(r.tokens.size());
-    o.reasoning = r.parsed.reasoning;
-    if (r.parsed.valid()) {
-      o.order = r.parsed.order;
-    } else {
-      o.order = incoming_order(batch[i]->request.size());
-      o.fallback = "invalid_output";
-    }
-    metrics_->add_tokens(o.prompt_tokens, o.completion_tokens);
-    batch[i]->answer.set_value(std::move(o));
+}
+
+void RerankService::answer(Pending& pending, const LmRollout& r) {
+  RerankOutcome o;
+  o.prompt_tokens = static_cast<int64_t>(r.prompt_tokens.size());
+  o.completion_tokens = static_cast<int64_t>(r.tokens.size());
+  o.reasoning = r.parsed.reasoning;
+  if (r.parsed.valid()) {
+    o.order = r.parsed.order;
+  } else {
+    o.order = incoming_order(pending.request.size());
+    o.fallback = "invalid_output";
   }
+  metrics_->add_tokens(o.prompt_tokens, o.completion_tokens);
+  pending.answer.set_value(std::move(o));
+}
+
+void RerankService::fail(Pending& pending) {
+  RerankOutcome o;
+  o.order = incoming_order(pending.request.size());
+  o.fallback = "error";
+  pending.answer.set_value(std::move(o));
 }
 
 }  // namespace gr2::serve

@@ -1,7 +1,8 @@
 // The re-ranking service: one LM re-ranker behind a bounded queue. Callers (HTTP handler threads)
-// submit requests and wait; one worker thread takes every waiting request, up to max_batch, and
-// decodes them together (one left-padded batch: concurrent requests share the decode steps), so the
-// model is never entered from two threads. Every caller gets a valid ranking: the model's
+// submit requests and wait; one worker thread decodes them with continuous batching
+// (lm/decode_session.h): waiting requests join the running decode between its steps, up to
+// max_batch rows, and each is answered as soon as its own answer is complete, so the model is never
+// entered from two threads and a request never waits for another's whole batch. Every caller gets a valid ranking: the model's
 // (constrained decoding writes a permutation of the candidates) or, when its deadline passes or
 // the output cannot be used, the incoming order with the reason. Raw completions (the OpenAI-compatible
 // routes) go through the same queue and thread, one at a time. Knows nothing of HTTP.
@@ -10,6 +11,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -23,14 +25,18 @@
 #include "gr2/serve/rerank_api.h"
 #include "gr2/serve/service_metrics.h"
 
+namespace gr2::lm {
+class DecodeSession;
+}
+
 namespace gr2::serve {
 
 struct RerankServiceOptions {
-  int max_batch = 16;              // most requests decoded together (>= 1)
+  int max_batch = 16;              // most requests decoded together, i.e. rows of the running decode (>= 1)
   int max_queue = 64;              // most requests waiting for the model; one more is refused (>= 0)
   double default_timeout_ms = 2000;// deadline of a request that names none (> 0)
-  double batch_wait_ms = 0;        // after the first request of a batch arrives, wait this long for
-                                   // more before decoding (0 = decode what is waiting at once)
+  double batch_wait_ms = 0;        // when the decode is idle and a request arrives, wait this long for
+                                   // more before starting (0 = start at once; later ones join anyway)
   double completion_timeout_ms = 60000;  // deadline of a raw completion (OpenAI-compatible routes)
   bool jump_forward = true;        // forced answer tokens without model steps (lm/generator.h):
                                    // the same rankings (up to float rounding), far fewer decode steps
@@ -118,8 +124,14 @@ class RerankService {
   // Takes `pending` off the queue if the worker has not taken it yet.
   void withdraw(const std::shared_ptr<Pending>& pending);
   void run_worker();
-  // Decodes `batch` and completes each request's answer.
-  void decode(const std::vector<std::shared_ptr<Pending>>& batch);
+  // Gives `admitted` requests their new items' SIDs and adds them to the running decode (`running`:
+  // session row id -> request); a request that cannot start is answered with fallback "error".
+  void admit(lm::DecodeSession& session, std::map<int64_t, std::shared_ptr<Pending>>& running,
+             const std::vector<std::shared_ptr<Pending>>& admitted);
+  // Completes a request with the model's answer, or the incoming order when it cannot be used.
+  void answer(Pending& pending, const LmRollout& rollout);
+  // Completes a request with the incoming order and fallback "error".
+  void fail(Pending& pending);
   // On the model thread: gives `pending`'s new items SIDs and adds them to the served catalog.
   // Throws Error when an item cannot be added.
   void add_new_items(Pending& pending);

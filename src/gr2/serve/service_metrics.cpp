@@ -124,7 +124,7 @@ std::string ServiceMetrics::prometheus_text() const {
          "# TYPE gr2_request_duration_seconds histogram\n";
   for (const auto& [endpoint, h] : latency_)
     write_histogram(out, "gr2_request_duration_seconds", "endpoint=\"" + label(endpoint) + "\"", h);
-  out << "# HELP gr2_batch_size Requests decoded together in one model batch.\n"
+  out << "# HELP gr2_batch_size Requests decoded together in one model step (continuous batching).\n"
          "# TYPE gr2_batch_size histogram\n";
   write_histogram(out, "gr2_batch_size", "", batch_size_);
   out << "# HELP gr2_queue_depth Requests waiting for the model.\n# TYPE gr2_queue_depth gauge\n"

@@ -29,7 +29,7 @@ class ServiceMetrics {
 
   // One finished HTTP request: its route ("/v1/rerank", ...), status code and latency in seconds.
   void observe_request(const std::string& endpoint, int status, double seconds);
-  // One model batch: the number of requests decoded together.
+  // One model step: the number of requests decoded together in it.
   void observe_batch(int64_t size);
   // Tokens read (prompt) and written (completion) by the model for one request.
   void add_tokens(int64_t prompt_tokens, int64_t completion_tokens);
