@@ -4,8 +4,9 @@
 # offer about c / (0.1 s + latency) requests/s); closed-loop concurrency; the same concurrency with
 # batching off (--max-batch 1) for the batching speed-up; and an overload against a short queue
 # (503s, bounded memory); and one request at a time and c=16 without jump-forward decoding (every
-# answer token a model step) for its speed-up; and one request at a time without the prefix KV cache
-# of the system turn. Prints one line per scenario: achieved requests/s, p50/p95/p99 latency,
+# answer token a model step) for its speed-up; one request at a time without the prefix KV cache
+# of the system turn; and paced/closed-loop loads with continuous batching (--continuous-batching).
+# Prints one line per scenario: achieved requests/s, p50/p95/p99 latency,
 # status counts and the server's peak resident memory. Bodies are the first 300 test slates of DATA.
 # Usage: bench/serve/load_test.sh MODEL_DIR DATA_DIR [SECONDS_PER_SCENARIO] [extra gr2 serve options...]
 set -euo pipefail
@@ -55,6 +56,12 @@ scenario "paced, c=4, 100 ms think time" 4 100
 scenario "paced, c=8, 100 ms think time" 8 100
 scenario "paced, c=16, 100 ms think time" 16 100
 scenario "closed loop, c=16" 16 0
+stop_server
+
+start_server continuous --max-batch 16 --max-queue 64 --continuous-batching
+scenario "paced, c=4, continuous batching" 4 100
+scenario "paced, c=8, continuous batching" 8 100
+scenario "closed loop, c=16, continuous batching" 16 0
 stop_server
 
 start_server unbatched --max-batch 1 --max-queue 64

@@ -129,7 +129,26 @@ TEST(KvCacheConcat, RightAlignsEachBatchsSlots) {
   EXPECT_EQ(kv.first[0][0][0][0].item<float>(), 1.0f);
   EXPECT_EQ(kv.first[1][0][2][0].item<float>(), 3.0f);
   EXPECT_EQ(kv.second[2][0][2][1].item<float>(), 4.0f);
+  merged->end_step();
   expect_error([&] { KvCache::concat(a, b, 2); }, "capacity");
+
+  // compact(): each row's valid slots, in order, at the end of the longest row's count.
+  EXPECT_EQ(merged->valid_slots(), 4);
+  EXPECT_EQ(merged->compact(), 0);  // row 0 has 4 valid slots of 4: nothing to drop
+  merged->select_rows(torch::tensor({1, 2}, torch::kLong));
+  EXPECT_EQ(merged->valid_slots(), 2);
+  EXPECT_EQ(merged->compact(), 2);
+  EXPECT_EQ(merged->length(), 2);
+  const torch::Tensor after = merged->begin_step(torch::ones({2, 1}, torch::kBool));
+  EXPECT_TRUE(after.equal(torch::tensor({true, true, true, false, true, true}, torch::kBool).view({2, 3})));
+  const auto kept = merged->append(0, torch::full({2, 1, 1, 2}, 9.0f), torch::full({2, 1, 1, 2}, 9.0f));
+  // Former row 1: b's slot (3) then the zeros of the step after the merge; former row 2: its b slot
+  // was padding (dropped), so only those zeros, right-aligned.
+  EXPECT_EQ(kept.first[0][0][0][0].item<float>(), 3.0f);
+  EXPECT_EQ(kept.first[0][0][1][0].item<float>(), 0.0f);
+  EXPECT_EQ(kept.first[1][0][1][0].item<float>(), 0.0f);
+  EXPECT_EQ(kept.first[0][0][2][0].item<float>(), 9.0f);
+  EXPECT_EQ(kept.second[1][0][2][1].item<float>(), 9.0f);
 }
 
 }  // namespace

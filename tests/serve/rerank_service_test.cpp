@@ -47,25 +47,32 @@ TEST_F(RerankServiceTest, ConcurrentRequestsGetTheAnswersOfOneAtATime) {
     RerankService service(world_->reranker(), {}, &alone_metrics);
     for (const RankRequest& r : requests) alone.push_back(service.rerank(r, 60000).order);
   }
-  ServiceMetrics metrics;
-  RerankServiceOptions o;
-  o.max_batch = 8;
-  o.batch_wait_ms = 20;  // let the concurrent callers gather into shared batches
-  RerankService service(world_->reranker(), o, &metrics);
-  std::vector<std::future<RerankOutcome>> answers;
-  for (const RankRequest& r : requests)
-    answers.push_back(std::async(std::launch::async, [&service, r] { return service.rerank(r, 60000); }));
-  for (size_t i = 0; i < requests.size(); ++i) {
-    const RerankOutcome out = answers[i].get();
-    EXPECT_EQ(out.fallback, "");
-    EXPECT_EQ(out.order, alone[i]) << "request " << i;
+  for (const bool continuous : {false, true}) {
+    ServiceMetrics metrics;
+    RerankServiceOptions o;
+    o.max_batch = 8;
+    o.batch_wait_ms = 20;  // let the concurrent callers gather into shared batches
+    o.continuous = continuous;
+    RerankService service(world_->reranker(), o, &metrics);
+    std::vector<std::future<RerankOutcome>> answers;
+    for (size_t i = 0; i < requests.size(); ++i) {
+      answers.push_back(std::async(std::launch::async, [&service, r = requests[i], i] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(3 * i));  // staggered: later ones join mid-decode
+        return service.rerank(r, 60000);
+      }));
+    }
+    for (size_t i = 0; i < requests.size(); ++i) {
+      const RerankOutcome out = answers[i].get();
+      EXPECT_EQ(out.fallback, "");
+      EXPECT_EQ(out.order, alone[i]) << "request " << i << (continuous ? " (continuous)" : "");
+    }
+    // Decode steps were shared: more than one request per step on average.
+    const std::string text = metrics.prometheus_text();
+    const size_t sum = text.find("gr2_batch_size_sum "), count = text.find("gr2_batch_size_count ");
+    ASSERT_NE(sum, std::string::npos);
+    ASSERT_NE(count, std::string::npos);
+    EXPECT_GT(std::stod(text.substr(sum + 19)), 1.5 * std::stod(text.substr(count + 21))) << text;
   }
-  // Decode steps were shared: more than one request per step on average.
-  const std::string text = metrics.prometheus_text();
-  const size_t sum = text.find("gr2_batch_size_sum "), count = text.find("gr2_batch_size_count ");
-  ASSERT_NE(sum, std::string::npos);
-  ASSERT_NE(count, std::string::npos);
-  EXPECT_GT(std::stod(text.substr(sum + 19)), 1.5 * std::stod(text.substr(count + 21))) << text;
 }
 
 TEST_F(RerankServiceTest, ThePrefixCacheGivesTheAnswersOfAFullPrefill) {

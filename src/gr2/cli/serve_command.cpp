@@ -197,6 +197,9 @@ void add_serve_command(CLI::App& app) {
   cmd->add_flag("--no-access-log", a->no_access_log, "Do not log one line per request");
   cmd->add_flag("!--no-jump-forward", a->service.jump_forward,
                 "Decode every answer token with a model step (default: forced tokens are jumped over)");
+  cmd->add_flag("--continuous-batching", a->service.continuous,
+                "Let requests join the running decode between steps (default: a batch runs to its end first;\n"
+                "faster on CPU for the demo model, docs/benchmarks.md)");
   cmd->add_flag("!--no-prefix-cache", a->service.prefix_cache,
                 "Prefill the system turn with every request (default: its keys/values are computed once per K)");
   add_device_option(*cmd, a->device);

@@ -50,8 +50,8 @@ std::vector<int64_t> DecodeSession::add(std::vector<GenerationRequest> requests,
     logits_ = pre.logits;
     step_pos_ = pre.step_pos;
   } else {
-    // Room for the longer of the two lengths plus what any row may still feed: a row feeds at most
-    // limit - 1 tokens in all, and every step feeds the same count to every row.
+    // Room for the longer of the two lengths plus what any row may still feed (a row feeds at most
+    // limit - 1 tokens in all); step() grows the cache when padded steps need more.
     int64_t need = 0;
     for (const Running& r : rows_) {
       const auto fed = static_cast<int64_t>(r.result.tokens.size() - r.pending.size());
@@ -112,20 +112,39 @@ std::vector<std::pair<int64_t, GenerationResult>> DecodeSession::step() {
     logits_ = step_pos_ = torch::Tensor();
     return out;
   }
-  // Every row feeds the same number of its queued tokens: the shortest queue.
-  int64_t L = std::numeric_limits<int64_t>::max();
-  for (const Running& r : rows_) L = std::min(L, static_cast<int64_t>(r.pending.size()));
-  std::vector<int64_t> fed;
-  for (Running& r : rows_) {
-    fed.insert(fed.end(), r.pending.begin(), r.pending.begin() + L);
-    r.pending.erase(r.pending.begin(), r.pending.begin() + L);
-  }
+  // Every row feeds its whole queue (a decided token, or it and the forced run after it): rows at
+  // different points of their answers do not hold each other back. Shorter queues are padded
+  // (invalid slots, never attended to); each row's next logits come from its last real token.
   const auto m = static_cast<int64_t>(rows_.size());
-  const torch::Tensor input = detail::long_tensor(fed, device).view({m, L});
-  const torch::Tensor input_pos = step_pos_.view({m, 1}) + torch::arange(L, step_pos_.options()).view({1, L});
-  const torch::Tensor hidden = model_.forward_hidden({input, input_pos, {}, cache_.get()});  // [m, L, D]
-  logits_ = model_.logits(hidden.select(1, L - 1)).to(torch::kFloat);
-  step_pos_ = step_pos_ + L;
+  int64_t width = 0;
+  for (const Running& r : rows_) width = std::max(width, static_cast<int64_t>(r.pending.size()));
+  std::vector<int64_t> ids(static_cast<size_t>(m * width), options_.pad_id), last(static_cast<size_t>(m));
+  std::vector<uint8_t> real(static_cast<size_t>(m * width), 0);
+  std::vector<int64_t> fed(static_cast<size_t>(m));
+  for (int64_t b = 0; b < m; ++b) {
+    Running& r = rows_[static_cast<size_t>(b)];
+    const auto n = static_cast<int64_t>(r.pending.size());
+    for (int64_t j = 0; j < n; ++j) {
+      ids[static_cast<size_t>(b * width + j)] = r.pending[static_cast<size_t>(j)];
+      real[static_cast<size_t>(b * width + j)] = 1;
+    }
+    last[static_cast<size_t>(b)] = n - 1;
+    fed[static_cast<size_t>(b)] = n;
+    r.pending.clear();
+  }
+  // Padding and the slots of rows that left accumulate in a session that never drains: compact
+  // when over half of the filled slots are invalid for every row, else grow geometrically.
+  if (cache_->length() - cache_->valid_slots() > 32) cache_->compact();
+  if (cache_->length() + width > cache_->capacity())
+    cache_->reserve(std::max(2 * cache_->capacity(), cache_->length() + width));
+  const torch::Tensor input = detail::long_tensor(ids, device).view({m, width});
+  const torch::Tensor valid =
+      torch::from_blob(real.data(), {m, width}, torch::kUInt8).to(torch::kBool).to(device);
+  const torch::Tensor input_pos = step_pos_.view({m, 1}) + torch::arange(width, step_pos_.options()).view({1, width});
+  const torch::Tensor hidden = model_.forward_hidden({input, input_pos, valid, cache_.get()});  // [m, width, D]
+  const torch::Tensor at = detail::long_tensor(last, device).view({m, 1, 1}).expand({m, 1, hidden.size(2)});
+  logits_ = model_.logits(hidden.gather(1, at).squeeze(1)).to(torch::kFloat);
+  step_pos_ = step_pos_ + detail::long_tensor(fed, device);
   return out;
 }
 

@@ -1,8 +1,9 @@
 // Iteration-level batching ("continuous batching", Yu et al., Orca, OSDI 2022): a decode that rows
 // join and leave between steps. add() prefills new rows (while the running ones wait one prefill)
 // and merges their KV cache into the running batch (KvCache::concat); step() samples one token for
-// every row (with jump_forward, a decided token and the forced run after it), feeds them in one
-// forward pass, and hands back the rows that finished. A server keeps one session busy instead of
+// every row (with jump_forward, a decided token and the forced run after it), feeds every row's
+// tokens in one forward pass (shorter runs padded, so rows at different points of their answers do
+// not hold each other back), and hands back the rows that finished. A server keeps one session busy instead of
 // waiting for a whole batch to end before the next starts. Always uses the KV cache.
 //
 // Each row decodes exactly as generate() (generator.h) would decode it: the same per-row masks,

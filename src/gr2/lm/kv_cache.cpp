@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <tuple>
+#include <vector>
 
 #include "gr2/core/error.h"
 
@@ -64,6 +65,61 @@ void KvCache::load_prefix(const KvCache& source) {
   }
   valid_.narrow(1, 0, p).fill_(true);
   length_ = p;
+}
+
+int64_t KvCache::valid_slots() const {
+  if (length_ == 0) return 0;
+  return valid_.narrow(1, 0, length_).sum(1).max().item<int64_t>();
+}
+
+int64_t KvCache::compact() {
+  check_internal(step_ == 0, "KvCache::compact: a step is open");
+  const torch::Tensor valid = valid_.narrow(1, 0, length_).to(torch::kCPU).contiguous();
+  const int64_t rows = valid.size(0);
+  const bool* v = valid.data_ptr<bool>();
+  int64_t kept = 0;
+  for (int64_t b = 0; b < rows; ++b) kept = std::max(kept, static_cast<int64_t>(std::count(v + b * length_, v + (b + 1) * length_, true)));
+  if (kept == length_) return 0;
+  std::vector<int64_t> index(static_cast<size_t>(rows * kept), 0);
+  std::vector<uint8_t> now_valid(static_cast<size_t>(rows * kept), 0);
+  for (int64_t b = 0; b < rows; ++b) {
+    std::vector<int64_t> slots;
+    for (int64_t j = 0; j < length_; ++j)
+      if (v[b * length_ + j]) slots.push_back(j);
+    const int64_t offset = kept - static_cast<int64_t>(slots.size());
+    for (size_t i = 0; i < slots.size(); ++i) {
+      index[static_cast<size_t>(b * kept + offset) + i] = slots[i];
+      now_valid[static_cast<size_t>(b * kept + offset) + i] = 1;
+    }
+  }
+  const torch::Device device = valid_.device();
+  const torch::Tensor idx = torch::tensor(index, torch::kLong).view({rows, 1, kept, 1}).to(device);
+  for (auto* tensors : {&keys_, &values_}) {
+    for (auto& t : *tensors) {
+      const torch::Tensor moved = t.narrow(2, 0, length_).gather(2, idx.expand({rows, t.size(1), kept, t.size(3)}));
+      t.narrow(2, 0, kept).copy_(moved);
+    }
+  }
+  valid_.zero_();
+  valid_.narrow(1, 0, kept).copy_(torch::tensor(now_valid, torch::kUInt8).view({rows, kept}).to(torch::kBool).to(device));
+  const int64_t dropped = length_ - kept;
+  length_ = kept;
+  return dropped;
+}
+
+void KvCache::reserve(int64_t capacity) {
+  check_internal(step_ == 0, "KvCache::reserve: a step is open");
+  if (capacity <= this->capacity()) return;
+  for (auto* tensors : {&keys_, &values_}) {
+    for (auto& t : *tensors) {
+      torch::Tensor grown = torch::zeros({t.size(0), t.size(1), capacity, t.size(3)}, t.options());
+      grown.narrow(2, 0, length_).copy_(t.narrow(2, 0, length_));
+      t = std::move(grown);
+    }
+  }
+  torch::Tensor valid = torch::zeros({valid_.size(0), capacity}, valid_.options());
+  valid.narrow(1, 0, length_).copy_(valid_.narrow(1, 0, length_));
+  valid_ = std::move(valid);
 }
 
 std::unique_ptr<KvCache> KvCache::concat(const KvCache& a, const KvCache& b, int64_t capacity) {

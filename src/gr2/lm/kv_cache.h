@@ -49,6 +49,18 @@ class KvCache {
   // another layout or a capacity below that length, or while a step is open.
   static std::unique_ptr<KvCache> concat(const KvCache& a, const KvCache& b, int64_t capacity);
 
+  // Moves each row's valid slots to the end of a shorter filled length (the most valid slots any row
+  // has), dropping the invalid ones (padding, slots of rows that left): keys already carry their
+  // rotary positions and every cached slot precedes any new query, so what a row attends to is
+  // unchanged. Returns the slots dropped per row. Throws Error::internal while a step is open.
+  int64_t compact();
+  // The most valid slots any row has (the length compact() leaves).
+  int64_t valid_slots() const;
+
+  // Makes room for at least `capacity` slots per row, keeping every filled slot (a reallocation
+  // when the capacity is smaller; nothing otherwise). Throws Error::internal while a step is open.
+  void reserve(int64_t capacity);
+
  private:
   KvCache() = default;  // for concat
   std::vector<torch::Tensor> keys_, values_;  // per layer [B, Hkv, capacity, Dh]

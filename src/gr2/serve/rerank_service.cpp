@@ -214,9 +214,10 @@ void RerankService::run_worker() {
           queue_.pop_front();
         }
       }
-      // Re-rank requests up to the next task (arrival order is kept), while rows are free.
+      // Re-rank requests up to the next task (arrival order is kept), while rows are free (without
+      // continuous batching, only into an idle decode).
       const Clock::time_point now = Clock::now();
-      while (!task && !queue_.empty() && !queue_.front()->task &&
+      while (!task && (options_.continuous || running.empty()) && !queue_.empty() && !queue_.front()->task &&
              static_cast<int>(running.size() + admitted.size()) < options_.max_batch) {
         std::shared_ptr<Pending> p = std::move(queue_.front());
         queue_.pop_front();

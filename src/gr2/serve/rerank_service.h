@@ -1,8 +1,8 @@
 // The re-ranking service: one LM re-ranker behind a bounded queue. Callers (HTTP handler threads)
-// submit requests and wait; one worker thread decodes them with continuous batching
-// (lm/decode_session.h): waiting requests join the running decode between its steps, up to
-// max_batch rows, and each is answered as soon as its own answer is complete, so the model is never
-// entered from two threads and a request never waits for another's whole batch. Every caller gets a valid ranking: the model's
+// submit requests and wait; one worker thread decodes them in one decode session
+// (lm/decode_session.h), up to max_batch rows: the waiting requests start together when the session
+// is idle, or, with continuous batching, join the running decode between its steps; each is
+// answered as soon as its own answer is complete, and the model is never entered from two threads. Every caller gets a valid ranking: the model's
 // (constrained decoding writes a permutation of the candidates) or, when its deadline passes or
 // the output cannot be used, the incoming order with the reason. Raw completions (the OpenAI-compatible
 // routes) go through the same queue and thread, one at a time. Knows nothing of HTTP.
@@ -41,6 +41,9 @@ struct RerankServiceOptions {
   bool jump_forward = true;        // forced answer tokens without model steps (lm/generator.h):
                                    // the same rankings (up to float rounding), far fewer decode steps
 
+  bool continuous = false;         // true: requests join the running decode between steps (continuous
+                                   // batching); false: only an idle one, so a batch runs to its end
+                                   // before the next starts (faster on CPU: docs/benchmarks.md)
   bool prefix_cache = true;        // the system turn's keys/values computed once per K (lm/prefix_kv.h)
   int64_t max_new_items = 100000; // most items given a SID from their text while serving (>= 0)
 
