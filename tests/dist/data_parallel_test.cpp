@@ -1,7 +1,7 @@
 // Data-parallel training through the CLI, with 2 processes on 127.0.0.1 (gr2 launch picks a free
 // port, so parallel test runs do not collide): 2 ranks with half the batch each follow the loss
 // curve of one process with the whole batch (SFT: against a plain run; RL: against a 1-rank run,
-// whose rollouts are seeded per group the same way); a killed 2-rank run resumes exactly; a rank
+// whose rollouts are seeded per group the same way); killed 2-rank SFT and RL runs resume exactly; a rank
 // that dies makes the other stop with its own error; ranks with different configs, or a rank that
 // never joins, are refused.
 #include <gtest/gtest.h>
@@ -113,6 +113,22 @@ TEST_F(DataParallel, TwoRankRunKilledAndResumedEqualsUninterrupted) {
   EXPECT_NE(resumed.output.find("resumed from step 2"), std::string::npos) << resumed.output;
   EXPECT_EQ(max_weight_difference("sft_full2", "sft_split2"), 0.0);
   EXPECT_EQ(train_records(path("sft_split2/train_log.jsonl")).size(), 6u);
+}
+
+TEST_F(DataParallel, TwoRankRlRunKilledAndResumedEqualsUninterrupted) {
+  const CliResult full = run_cli(launch(2, rl_args("rl_full2")));
+  ASSERT_EQ(full.status, 0) << full.output;
+  const CliResult crash = run_cli(launch(2, rl_args("rl_split2")), "GR2_FAULT_KILL_AT_STEP=3");
+  EXPECT_EQ(crash.status, 137) << crash.output;
+  const CliResult resumed = run_cli(launch(2, rl_args("rl_split2") + " --resume"));
+  ASSERT_EQ(resumed.status, 0) << resumed.output;
+  EXPECT_NE(resumed.output.find("resumed at step 2"), std::string::npos) << resumed.output;
+  EXPECT_EQ(max_weight_difference("rl_full2", "rl_split2"), 0.0);
+  const auto a = train_records(path("rl_full2/rl_log.jsonl"));
+  const auto b = train_records(path("rl_split2/rl_log.jsonl"));
+  ASSERT_EQ(a.size(), 4u);
+  ASSERT_EQ(b.size(), 4u);
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i]["reward_mean"], b[i]["reward_mean"]) << "step " << i + 1;
 }
 
 TEST_F(DataParallel, AKilledRankMakesTheOtherStopWithAnError) {
