@@ -13,6 +13,7 @@
 #include "gr2/core/file_io.h"
 #include "gr2/core/jsonl.h"
 #include "gr2/dist/launcher.h"
+#include "gr2/dist/world.h"
 #include "test_util.h"
 #include "train/stage_cli_fixture.h"
 
@@ -29,6 +30,9 @@ class DataParallel : public ::testing::Test {
         "learning_rate = 0.003\nreward = \"ndcg\"\nvalidation_slates = 8\n");
   }
   static void TearDownTestSuite() { delete fx_; }
+  void SetUp() override {
+    if (!backend_built("gloo")) GTEST_SKIP() << "this build has no Gloo backend (docs/distributed.md)";
+  }
 
   static std::string sft_args(const std::string& out) { return fx_->sft_args(out); }
   static std::string rl_args(const std::string& out) { return fx_->rl_args(out); }

@@ -225,6 +225,16 @@ std::vector<std::string> World::exchange(const std::string& key, const std::stri
   return out;
 }
 
+bool backend_built(const std::string& name) {
+#ifdef GR2_HAVE_GLOO
+  if (name == "gloo") return true;
+#endif
+#ifdef GR2_HAVE_NCCL
+  if (name == "nccl") return true;
+#endif
+  return false;
+}
+
 World& world() {
   static World* w = new World();  // never destroyed: see ~World
   return *w;

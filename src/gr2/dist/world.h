@@ -87,6 +87,10 @@ class World {
   std::unique_ptr<Impl> impl_;
 };
 
+// True when this build has the backend `name` ("gloo": built with gloo's headers; "nccl": a CUDA
+// LibTorch with NCCL's), i.e. when a run may ask for it.
+bool backend_built(const std::string& name);
+
 // The process's world: size 1 until join_world() joined a run.
 World& world();
 // Joins the run the environment describes on `device`, once per process (later calls return the
