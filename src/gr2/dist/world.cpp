@@ -52,6 +52,12 @@ std::chrono::milliseconds to_ms(double seconds) {
   return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000.0));
 }
 
+// An exception's message without the C++ backtrace c10::Error appends to what().
+std::string message_of(const std::exception& e) {
+  if (const auto* c10 = dynamic_cast<const c10::Error*>(&e)) return c10->what_without_backtrace();
+  return e.what();
+}
+
 bool is_loopback(const std::string& addr) {
   return addr == "localhost" || addr.rfind("127.", 0) == 0 || addr == "::1";
 }
@@ -120,7 +126,7 @@ void World::join(const WorldConfig& config, torch::Device device) {
     impl->store = c10::make_intrusive<c10d::TCPStore>(config.master_addr, so);
   } catch (const std::exception& e) {
     throw Error(describe() + ": the rendezvous at " + where + " failed (a rank never joined within " +
-                    strprintf("%g", config.timeout_s) + " s, or MASTER_ADDR/MASTER_PORT is wrong): " + e.what(),
+                    strprintf("%g", config.timeout_s) + " s, or MASTER_ADDR/MASTER_PORT is wrong): " + message_of(e),
                 ErrorKind::Internal);
   }
   auto prefixed = c10::make_intrusive<c10d::PrefixStore>("gr2/pg", impl->store);
@@ -153,7 +159,7 @@ void World::join(const WorldConfig& config, torch::Device device) {
   } catch (const std::exception& e) {
     throw Error(describe() + ": the rendezvous at " + where + " failed while making the " + backend_ +
                     " process group (a rank never joined within " + strprintf("%g", config.timeout_s) +
-                    " s, or MASTER_ADDR/MASTER_PORT is wrong): " + e.what(),
+                    " s, or MASTER_ADDR/MASTER_PORT is wrong): " + message_of(e),
                 ErrorKind::Internal);
   }
   impl_ = std::move(impl);
@@ -163,7 +169,7 @@ namespace {
 
 [[noreturn]] void collective_failed(const World& w, const std::string& what, const std::exception& e) {
   throw Error(w.describe() + ": " + what + " failed (another rank died, never reached it, or " +
-                  strprintf("%g", w.timeout_s()) + " s passed; GR2_DIST_TIMEOUT sets the limit): " + e.what(),
+                  strprintf("%g", w.timeout_s()) + " s passed; GR2_DIST_TIMEOUT sets the limit): " + message_of(e),
               ErrorKind::Internal);
 }
 
