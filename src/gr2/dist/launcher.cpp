@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <thread>
 
@@ -56,6 +57,9 @@ std::vector<std::string> child_environment(const LaunchOptions& o, int rank, int
   }
   for (const auto& [k, v] : set) env.push_back(k + "=" + v);
   if (!o.backend.empty()) env.push_back("GR2_DIST_BACKEND=" + o.backend);
+  // As torchrun: several ranks on one machine each default to one intra-op thread, not one per
+  // core each (a stage's `threads` still sets its own).
+  if (o.nproc > 1 && !std::getenv("OMP_NUM_THREADS")) env.push_back("OMP_NUM_THREADS=1");
   return env;
 }
 

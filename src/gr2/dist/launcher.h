@@ -1,7 +1,8 @@
 // `gr2 launch`: starts the processes of a data-parallel run on one machine (or this machine's
 // share of a multi-machine run), the way torchrun does: each child gets RANK, LOCAL_RANK,
 // WORLD_SIZE, MASTER_ADDR, MASTER_PORT and GR2_DIST_TIMEOUT in its environment (dist/world.h reads
-// them) and runs the given command. Written here rather than taken from a library because torchrun
+// them) and runs the given command; with several ranks per machine also OMP_NUM_THREADS=1 unless
+// set (as torchrun: one intra-op thread per rank instead of one per core each). Written here rather than taken from a library because torchrun
 // is Python; the processes themselves communicate only through c10d.
 #pragma once
 
