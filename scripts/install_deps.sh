@@ -3,9 +3,9 @@
 # Usage: scripts/install_deps.sh [build|test|bench|fuzz|cuda]  (idempotent; quiet when all are present)
 set -euo pipefail
 purpose="${1:-build}"
-packages=(cmake g++ make ccache libtorch-dev nlohmann-json3-dev libcli11-dev libtomlplusplus-dev
+packages=(cmake g++ make ccache libtorch-dev libgloo-dev nlohmann-json3-dev libcli11-dev libtomlplusplus-dev
           libcpp-httplib-dev pkgconf libsentencepiece-dev libpcre2-dev libutf8proc-dev
-          libopenblas0-pthread)  # OpenBLAS: Debian's LibTorch otherwise runs on the reference BLAS (~10x slower)
+          libopenblas0-pthread)  # libgloo-dev: ProcessGroupGloo's headers (docs/distributed.md). OpenBLAS: Debian's LibTorch otherwise runs on the reference BLAS (~10x slower)
 case "$purpose" in
   build|demo) ;;
   test)  packages+=(libgtest-dev python3-torch python3-numpy python3-venv) ;;  # venv: scripts/reference_env.sh

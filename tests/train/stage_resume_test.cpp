@@ -14,7 +14,7 @@
 #include "gr2/lm/model_checkpoint.h"
 #include "gr2/reranker/lm_reranker.h"
 #include "test_util.h"
-#include "train/trace_fixtures.h"
+#include "train/stage_cli_fixture.h"
 
 namespace gr2::train {
 namespace {
@@ -22,70 +22,33 @@ namespace {
 class StageResume : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    tmp_ = new TempDir();
-    world_ = new test::SmallWorld(tmp_->path("data"));
-    const std::string init = tmp_->path("init");
-    test::write_tiny_checkpoint(init, *world_, test::tiny_vocabulary(*world_), 1, 5);
-    LmRerankerOptions o;
-    o.prompt.think = false;
-    o.prompt.max_history = 4;
-    o.prompt.title_chars = 0;
-    lm::update_gr2_json(init, "reranker", o.to_json());
-    std::string traces;
-    for (const Slate& s : world_->with_positive(24)) {
-      std::vector<int> order(s.candidates.size());
-      for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(order.size() - 1 - i);
-      traces += Json{{"request_id", s.request_id}, {"accepted", true}, {"order", order}, {"reasoning", "r"}}.dump() + "\n";
-    }
-    write_file_atomic(tmp_->path("traces.jsonl"), traces);
-    write_file_atomic(tmp_->path("stages.toml"),
-                      "[sft]\nsteps = 6\nbatch_size = 4\nseq_len = 512\nwarmup_steps = 0\nvalid_share = 0.0\n"
-                      "think = false\nmax_history = 4\ntitle_chars = 0\ncheckpoint_every = 2\nlearning_rate = 0.003\n"
-                      "[rl]\nsteps = 4\nprompts_per_step = 2\ngroup_size = 3\nminibatch_rows = 4\ncheckpoint_every = 2\n"
-                      "learning_rate = 0.003\nreward = \"ndcg\"\n");
+    fx_ = new test::StageCliFixture(
+        "[sft]\nsteps = 6\nbatch_size = 4\nseq_len = 512\nwarmup_steps = 0\nvalid_share = 0.0\n"
+        "think = false\nmax_history = 4\ntitle_chars = 0\ncheckpoint_every = 2\nlearning_rate = 0.003\n"
+        "[rl]\nsteps = 4\nprompts_per_step = 2\ngroup_size = 3\nminibatch_rows = 4\ncheckpoint_every = 2\n"
+        "learning_rate = 0.003\nreward = \"ndcg\"\n");
+    tmp_ = &fx_->tmp;
   }
-  static void TearDownTestSuite() {
-    delete world_;
-    delete tmp_;
-  }
+  static void TearDownTestSuite() { delete fx_; }
 
-  static std::string sft_args(const std::string& out) {
-    return "sft --init " + tmp_->path("init") + " --data " + world_->root + " --traces " + tmp_->path("traces.jsonl") +
-           " --out " + tmp_->path(out) + " --config " + tmp_->path("stages.toml") + " --device cpu";
-  }
-  static std::string rl_args(const std::string& out) {
-    return "rl --init " + tmp_->path("init") + " --data " + world_->root + " --out " + tmp_->path(out) + " --config " +
-           tmp_->path("stages.toml") + " --device cpu";
-  }
+  static std::string sft_args(const std::string& out) { return fx_->sft_args(out); }
+  static std::string rl_args(const std::string& out) { return fx_->rl_args(out); }
 
   // Every parameter of the two checkpoints is bit-identical (and some moved from the init).
   static void expect_same_weights(const std::string& a, const std::string& b) {
-    auto ma = lm::load_model(tmp_->path(a), torch::kCPU);
-    auto mb = lm::load_model(tmp_->path(b), torch::kCPU);
-    auto init = lm::load_model(tmp_->path("init"), torch::kCPU);
-    const auto pb = mb->named_parameters();
-    const auto pi = init->named_parameters();
     bool moved = false;
-    for (const auto& p : ma->named_parameters()) {
-      EXPECT_TRUE(torch::equal(p.value(), pb[p.key()])) << p.key();
-      moved = moved || !torch::equal(p.value(), pi[p.key()]);
-    }
+    EXPECT_EQ(fx_->max_weight_difference(a, b, &moved), 0.0) << a << " vs " << b;
     EXPECT_TRUE(moved) << a << " did not train";
   }
-
-  // The "step" of each record of a metrics log that has one.
   static std::vector<int64_t> logged_steps(const std::string& path, bool eval_records) {
-    std::vector<int64_t> steps;
-    for (const Json& r : read_jsonl(path))
-      if (r.contains("step") && r.contains("eval") == eval_records) steps.push_back(r["step"].get<int64_t>());
-    return steps;
+    return test::StageCliFixture::logged_steps(path, eval_records);
   }
 
+  static test::StageCliFixture* fx_;
   static TempDir* tmp_;
-  static test::SmallWorld* world_;
 };
+test::StageCliFixture* StageResume::fx_ = nullptr;
 TempDir* StageResume::tmp_ = nullptr;
-test::SmallWorld* StageResume::world_ = nullptr;
 
 TEST_F(StageResume, SftKilledAndResumedEqualsUninterrupted) {
   const CliResult full = run_cli(sft_args("sft_full"));

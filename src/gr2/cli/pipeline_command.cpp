@@ -7,8 +7,10 @@
 #include <vector>
 
 #include "gr2/cli/command.h"
+#include "gr2/core/error.h"
 #include "gr2/core/file_io.h"
 #include "gr2/core/progress.h"
+#include "gr2/dist/world.h"
 #include "gr2/pipeline/pipeline.h"
 #include "gr2/rank/report.h"
 
@@ -16,6 +18,10 @@ namespace gr2::cli {
 namespace {
 
 void run_and_print(const pipeline::PipelineOptions& options, const std::string& label) {
+  // Its data, SID, traces and evaluation stages would run (and write) on every rank.
+  if (dist::world_config_from_env().size > 1)
+    throw Error("gr2 " + label + " runs in one process; launch its training stages one by one instead "
+                "(gr2 launch --nproc N -- gr2 sft ..., docs/distributed.md)");
   const pipeline::PipelineResult r = pipeline::run_pipeline(options);
   std::cout << format_report_markdown(r.eval);
   std::cout.flush();

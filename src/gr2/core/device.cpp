@@ -5,15 +5,29 @@
 #include <torch/version.h>
 #include <ATen/Parallel.h>
 
+#include <cstdlib>
+
 #include "gr2/core/error.h"
 
 namespace gr2 {
+namespace {
+
+// LOCAL_RANK in a data-parallel run (one GPU per rank on a machine), else 0.
+int default_cuda_index() {
+  const char* world = std::getenv("WORLD_SIZE");
+  const char* local = std::getenv("LOCAL_RANK");
+  if (!world || !*world || !local || !*local) return 0;
+  return std::atoi(local);
+}
+
+}  // namespace
 
 c10::Device resolve_device(const std::string& spec) {
-  if (spec == "auto") return torch::cuda::is_available() ? c10::Device(c10::kCUDA, 0) : c10::Device(c10::kCPU);
+  if (spec == "auto" && !torch::cuda::is_available()) return c10::Device(c10::kCPU);
+  if (spec == "auto") return resolve_device("cuda");
   if (spec == "cpu") return c10::Device(c10::kCPU);
   if (spec.rfind("cuda", 0) == 0) {
-    int index = 0;
+    int index = default_cuda_index();
     if (spec.size() > 4) {
       if (spec[4] != ':' || spec.size() == 5) throw Error("--device '" + spec + "': expected cuda or cuda:N");
       try {

@@ -8,7 +8,9 @@
 
 namespace gr2 {
 
-// Parses and checks a --device value. Throws Error for unknown names or unavailable devices.
+// Parses and checks a --device value. Throws Error for unknown names or unavailable devices. In a
+// data-parallel run (WORLD_SIZE and LOCAL_RANK set, dist/world.h) "auto" and "cuda" mean this
+// rank's GPU, cuda:LOCAL_RANK.
 c10::Device resolve_device(const std::string& spec);
 
 // One line describing the device and the LibTorch build ("cpu (LibTorch 1.13.0, 2 threads)").

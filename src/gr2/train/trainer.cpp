@@ -14,6 +14,7 @@
 #include "gr2/core/log.h"
 #include "gr2/core/progress.h"
 #include "gr2/core/timing.h"
+#include "gr2/dist/gradients.h"
 #include "gr2/train/autocast.h"
 
 namespace gr2::train {
@@ -37,7 +38,14 @@ TrainerOptions stage_trainer_options(const TrainConfig& config, const std::strin
 }
 
 Trainer::Trainer(lm::Qwen3Lm model, TrainingTask& task, TrainerOptions options)
-    : task_(task), options_(std::move(options)), run_(std::move(model), options_) {}
+    : task_(task), options_(std::move(options)), run_(std::move(model), options_) {
+  const TrainConfig& c = options_.config;
+  const int64_t ranks = run_.world().size();
+  require(c.batch_size % (ranks * c.grad_accum) == 0,
+          options_.label + ": batch_size " + std::to_string(c.batch_size) + " must be a multiple of the world size " +
+              std::to_string(ranks) + " times grad_accum " + std::to_string(c.grad_accum) +
+              " (each rank takes an equal shard of every batch)");
+}
 
 Trainer::~Trainer() = default;
 
@@ -48,18 +56,24 @@ StepStats Trainer::train_step(int64_t step) {
   s.step = step;
   s.lr = run_.begin_step(step);
 
-  const LmBatch batch = task_.batch(step);
-  require(batch.rows() == c.batch_size, options_.label + ": the task gave " + std::to_string(batch.rows()) +
-                                            " rows for step " + std::to_string(step) + ", expected batch_size " +
-                                            std::to_string(c.batch_size));
-  const double weight_sum = batch.weight_sum();
+  const LmBatch global = task_.batch(step);
+  require(global.rows() == c.batch_size, options_.label + ": the task gave " + std::to_string(global.rows()) +
+                                             " rows for step " + std::to_string(step) + ", expected batch_size " +
+                                             std::to_string(c.batch_size));
+  // The normaliser is the whole global batch's, so that the gradients summed over ranks are the
+  // gradient of the global batch (dist/gradients.h).
+  const double weight_sum = global.weight_sum();
   const double norm = options_.loss_norm == LossNorm::WeightSum ? weight_sum : 1.0;
   require(norm > 0, options_.label + ": step " + std::to_string(step) + " has no target token");
+  // Data parallel: rank r takes rows [r B/N, (r+1) B/N) of the global batch.
+  dist::World& world = run_.world();
+  const int64_t shard = c.batch_size / world.size();
+  const LmBatch batch = world.size() > 1 ? global.slice_rows(world.rank() * shard, (world.rank() + 1) * shard) : global;
 
   run_.zero_grad();
   lm::Qwen3Lm& model = run_.model();
   model->train();
-  const int64_t micro = c.batch_size / c.grad_accum;
+  const int64_t micro = shard / c.grad_accum;
   double loss_sum = 0;
   for (int64_t m = 0; m < c.grad_accum; ++m) {
     const LmBatch mb = batch.slice_rows(m * micro, (m + 1) * micro).to(options_.device);
@@ -72,7 +86,12 @@ StepStats Trainer::train_step(int64_t step) {
     (part / norm).backward();
     loss_sum += part.item<double>();
   }
-  s.targets = batch.target_count();
+  s.targets = global.target_count();
+  if (world.active()) {
+    const auto sums = dist::sum_over_ranks(world, {loss_sum, static_cast<double>(s.tokens)}, "the sum of step losses");
+    loss_sum = sums[0];
+    s.tokens = static_cast<int64_t>(sums[1]);
+  }
   s.loss = loss_sum / norm;
   require(std::isfinite(s.loss), options_.label + ": the loss became " + std::to_string(s.loss) + " at step " +
                                      std::to_string(step + 1) + " (lower the learning rate?)");
@@ -133,14 +152,19 @@ TrainSummary Trainer::run() {
     window_seconds += s.seconds;
     if (run_.log_due(done)) {
       const double tps = window_seconds > 0 ? static_cast<double>(window_tokens) / window_seconds : 0.0;
-      run_.log().log(Json{{"step", done},
-                   {"loss", s.loss},
-                   {"lr", s.lr},
-                   {"grad_norm", s.grad_norm},
-                   {"tokens", run_.tokens()},
-                   {"targets", s.targets},
-                   {"tokens_per_s", tps},
-                   {"elapsed_s", run_.train_seconds()}});
+      Json record{{"step", done},
+                  {"loss", s.loss},
+                  {"lr", s.lr},
+                  {"grad_norm", s.grad_norm},
+                  {"tokens", run_.tokens()},
+                  {"targets", s.targets},
+                  {"tokens_per_s", tps},
+                  {"elapsed_s", run_.train_seconds()}};
+      if (run_.world().active()) {  // the data-parallel share: seconds summing gradients so far
+        record["ranks"] = run_.world().size();
+        record["comm_s"] = run_.comm_seconds();
+      }
+      run_.log().log(record);
       window_tokens = 0;
       window_seconds = 0;
     }

@@ -9,7 +9,10 @@
 
 #include "gr2/core/cpu_threads.h"
 #include "gr2/core/error.h"
+#include "gr2/core/timing.h"
 #include "gr2/core/file_io.h"
+#include "gr2/dist/config_check.h"
+#include "gr2/dist/gradients.h"
 #include "gr2/lm/checkpoint_dir.h"
 #include "gr2/train/adamw.h"
 #include "gr2/train/autocast.h"
@@ -29,17 +32,6 @@ Json resume_relevant(Json config) {
   strip(config);
   if (config.is_object() && config.contains("train")) strip(config["train"]);
   return config;
-}
-
-// "key (checkpoint X, now Y)" for every differing key, descending into objects.
-void describe_differences(const Json& want, const Json& have, const std::string& prefix, std::string& out) {
-  for (const auto& [k, v] : want.items()) {
-    if (have.contains(k) && v.is_object() && have[k].is_object()) {
-      describe_differences(v, have[k], prefix + k + ".", out);
-    } else if (!have.contains(k) || have[k] != v) {
-      out += " " + prefix + k + " (checkpoint " + (have.contains(k) ? have[k].dump() : "absent") + ", now " + v.dump() + ")";
-    }
-  }
 }
 
 // Global L2 norm of the gradients; scales them to max_norm when larger (as torch's clip_grad_norm_:
@@ -93,6 +85,9 @@ RunOptions stage_run_options(const TrainConfig& config, const std::string& out_d
 TrainingRun::TrainingRun(lm::Qwen3Lm model, RunOptions options) : model_(std::move(model)), options_(std::move(options)) {
   options_.config.validate(options_.label);
   if (options_.resume_config.is_null()) options_.resume_config = options_.config.to_json();
+  world_ = &dist::join_world(options_.device);
+  dist::require_same_run_on_all_ranks(*world_, options_.label, options_.resume_config);
+  if (!world_->is_main()) options_.log_path.clear();  // metrics from rank 0 only
   if (options_.config.threads > 0) set_cpu_threads(options_.config.threads);
   model_->to(options_.device);
   model_->train();
@@ -114,7 +109,7 @@ RunStart TrainingRun::begin() {
       const Json have = resume_relevant(state.config);
       if (want != have) {
         std::string diff;
-        describe_differences(want, have, label + ".", diff);
+        dist::describe_json_differences(want, have, label + ".", "checkpoint", "now", diff);
         throw Error(*dir + ": cannot resume exactly with a different training config:" + diff +
                     "; use the same config or remove " + checkpoints_dir(options_.run_dir) + " to start over");
       }
@@ -129,6 +124,9 @@ RunStart TrainingRun::begin() {
   }
   require(start.step <= options_.config.steps, label + ": the checkpoint is at step " + std::to_string(start.step) +
                                                    ", beyond the configured " + std::to_string(options_.config.steps) + " steps");
+  // Every rank loaded the same start (or checkpoint); rank 0's copy is made everyone's, so replicas
+  // cannot drift from a file read differently.
+  dist::broadcast_parameters(*world_, params_);
   if (start.step > 0) truncate_metrics_log(options_.log_path, start.step);
   else if (!options_.log_path.empty() && file_exists(options_.log_path)) write_file_atomic(options_.log_path, "");
   log_ = std::make_unique<MetricsLog>(options_.log_path);
@@ -150,6 +148,11 @@ double TrainingRun::begin_step(int64_t step) {
 void TrainingRun::zero_grad() { optimizer_->zero_grad(); }
 
 double TrainingRun::clip_and_step() {
+  if (world_->active()) {
+    Stopwatch clock;
+    dist::all_reduce_gradients(*world_, params_);
+    comm_seconds_ += clock.seconds();
+  }
   const double norm = clip_gradients(params_, options_.config.grad_clip);
   optimizer_->step();
   return norm;
@@ -171,7 +174,7 @@ bool TrainingRun::log_due(int64_t done) const {
 }
 
 void TrainingRun::checkpoint(int64_t steps_done, const Json& stage_state) {
-  if (options_.run_dir.empty()) return;
+  if (options_.run_dir.empty() || !world_->is_main()) return;
   TrainerState state;
   state.step = steps_done;
   state.tokens = tokens_;

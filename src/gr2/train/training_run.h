@@ -17,6 +17,7 @@
 
 #include "gr2/core/jsonl.h"
 #include "gr2/core/metrics_log.h"
+#include "gr2/dist/world.h"
 #include "gr2/lm/qwen3_model.h"
 #include "gr2/train/train_config.h"
 
@@ -51,11 +52,14 @@ class TrainingRun {
  public:
   // Validates the config (Error naming options.label's keys), sets the CPU threads when
   // config.threads > 0, moves `model` to the device in train mode and makes its AdamW. `model` is a
-  // handle: the caller's copy sees the updates.
+  // handle: the caller's copy sees the updates. Joins the data-parallel run the environment
+  // describes (dist/world.h) and refuses (Error) ranks whose resume_config or code differ; ranks
+  // other than 0 keep no metrics log.
   TrainingRun(lm::Qwen3Lm model, RunOptions options);
   ~TrainingRun();
 
-  // Starts the run. With resume: loads run_dir's latest checkpoint if any, refusing (Error) one
+  // Starts the run. With resume: loads run_dir's latest checkpoint if any (every rank reads it: the
+  // run directory must be shared by the ranks), refusing (Error) one
   // written with a different resume_config, and drops the metrics records past it; a checkpoint
   // beyond config.steps is an Error. Without resume: refuses (Error) a run_dir that already holds a
   // checkpoint, and empties the metrics log. Call once, before the first step.
@@ -67,8 +71,10 @@ class TrainingRun {
   // SIGKILLed: nothing flushed, no checkpoint written).
   double begin_step(int64_t step);
   void zero_grad();
-  // Global L2 norm of the gradients, scaled down to config.grad_clip when larger (as torch's
-  // clip_grad_norm_; grad_clip 0 = none), then one AdamW step. Returns the norm before clipping.
+  // In a data-parallel run, first sums the gradients over ranks (dist/gradients.h: each rank's loss
+  // must already be divided by the global batch's normaliser). Then the global L2 norm of the
+  // gradients, scaled down to config.grad_clip when larger (as torch's clip_grad_norm_; grad_clip
+  // 0 = none), then one AdamW step. Returns the norm before clipping.
   double clip_and_step();
   // True when forward passes should run under bf16 autocast (precision "auto" on CUDA).
   bool autocast() const { return autocast_; }
@@ -82,8 +88,8 @@ class TrainingRun {
   bool checkpoint_due(int64_t steps_done) const;
   // True after the last step and every config.log_every steps.
   bool log_due(int64_t steps_done) const;
-  // Writes a resumable checkpoint after `steps_done` steps (no-op without run_dir); `stage_state`
-  // comes back from begin() on resume.
+  // Writes a resumable checkpoint after `steps_done` steps (no-op without run_dir, and on ranks
+  // other than 0: every rank resumes from rank 0's); `stage_state` comes back from begin() on resume.
   void checkpoint(int64_t steps_done, const Json& stage_state = Json::object());
   // The metrics log (valid after begin()).
   MetricsLog& log() { return *log_; }
@@ -92,6 +98,10 @@ class TrainingRun {
   torch::optim::AdamW& optimizer() { return *optimizer_; }
   const RunOptions& options() const { return options_; }
   const TrainConfig& config() const { return options_.config; }
+  // The data-parallel world this run is part of (size 1 when alone).
+  dist::World& world() { return *world_; }
+  // Seconds spent summing gradients over ranks (0 when alone).
+  double comm_seconds() const { return comm_seconds_; }
 
  private:
   lm::Qwen3Lm model_;
@@ -103,6 +113,8 @@ class TrainingRun {
   int64_t kill_at_step_ = -1;  // GR2_FAULT_KILL_AT_STEP, -1 when unset
   int64_t tokens_ = 0;
   double train_seconds_ = 0;
+  dist::World* world_ = nullptr;
+  double comm_seconds_ = 0;
 };
 
 // Drops the records of the JSONL log at `path` whose "step" (steps completed) is greater than

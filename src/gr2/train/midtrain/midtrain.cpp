@@ -6,6 +6,7 @@
 
 #include <torch/torch.h>
 
+#include "gr2/dist/world.h"
 #include "gr2/core/error.h"
 #include "gr2/core/log.h"
 #include "gr2/core/file_io.h"
@@ -72,14 +73,18 @@ Json run_midtrain(const MidtrainConfig& config, const MidtrainOptions& o) {
   Trainer trainer(model, task, stage_trainer_options(config.train, o.out_dir, o.device, "midtrain", o.resume));
   const TrainSummary summary = trainer.run();
 
-  lm::save_model(o.out_dir, trainer.model(), "float32");
-  vocab.save(o.out_dir);
-  sid::write_sids_jsonl(sids, lm::CheckpointDir{o.out_dir}.sids());
-  lm::update_gr2_json(o.out_dir, "sids", Json{{"file", "sids.jsonl"}, {"levels", sids.levels}, {"codes", sids.codes},
-                                              {"source", o.sids_path}});
+  // Data parallel: rank 0 writes the checkpoint and runs the final evaluation.
+  const bool main_rank = dist::world().is_main();
+  if (main_rank) {
+    lm::save_model(o.out_dir, trainer.model(), "float32");
+    vocab.save(o.out_dir);
+    sid::write_sids_jsonl(sids, lm::CheckpointDir{o.out_dir}.sids());
+    lm::update_gr2_json(o.out_dir, "sids", Json{{"file", "sids.jsonl"}, {"levels", sids.levels}, {"codes", sids.codes},
+                                                {"source", o.sids_path}});
+  }
 
   Json next_item = Json::object();
-  if (o.evaluate) {
+  if (o.evaluate && main_rank) {
     Json report{{"max_history", config.max_history}, {"beam_width", config.beam_width}, {"data", o.data_dir}};
     for (SplitPart part : {SplitPart::Valid, SplitPart::Test}) {
       std::string protocol;
@@ -114,7 +119,7 @@ Json run_midtrain(const MidtrainConfig& config, const MidtrainOptions& o) {
               {"next_item", next_item},
               {"device", o.device.str()},
               {"seconds", clock.seconds()}};
-  lm::update_gr2_json(o.out_dir, "training", record);
+  if (main_rank) lm::update_gr2_json(o.out_dir, "training", record);
   return record;
 }
 

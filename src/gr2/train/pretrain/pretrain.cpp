@@ -5,6 +5,7 @@
 
 #include <torch/torch.h>
 
+#include "gr2/dist/world.h"
 #include "gr2/core/error.h"
 #include "gr2/core/log.h"
 #include "gr2/core/file_io.h"
@@ -31,6 +32,10 @@ Json run_pretrain(const PretrainConfig& config, const PretrainOptions& o) {
   require(file_exists(data.corpus()), data.corpus() + ": missing (pretraining needs the data directory's text corpus)");
   make_directories(o.out_dir);
 
+  // Data parallel: rank 0 makes the vocabulary (training it is not bit-reproducible across
+  // processes) and the other ranks read what it saved.
+  dist::World& world = dist::join_world(o.device);
+  if (!world.is_main()) world.barrier("waiting for rank 0's vocabulary");
   // Vocabulary: the init checkpoint's, OUT's own (a resumed or repeated run), or trained here.
   lm::Vocabulary vocab = [&] {
     if (!o.init_dir.empty()) {
@@ -47,7 +52,10 @@ Json run_pretrain(const PretrainConfig& config, const PretrainOptions& o) {
                  static_cast<long long>(v.text_size()), t.seconds()));
     return v;
   }();
-  vocab.save(o.out_dir);
+  if (world.is_main()) {
+    vocab.save(o.out_dir);
+    world.barrier("sharing the vocabulary");
+  }
 
   // Model: the init checkpoint, or a fresh one of the [model] shape.
   lm::Qwen3Lm model{nullptr};
@@ -76,7 +84,8 @@ Json run_pretrain(const PretrainConfig& config, const PretrainOptions& o) {
   Trainer trainer(model, task, stage_trainer_options(config.train, o.out_dir, o.device, "pretrain", o.resume));
   const TrainSummary summary = trainer.run();
 
-  lm::save_model(o.out_dir, trainer.model(), "float32");
+  const bool main_rank = dist::world().is_main();  // data parallel: rank 0 writes the checkpoint
+  if (main_rank) lm::save_model(o.out_dir, trainer.model(), "float32");
   Json record{{"stage", "pretrain"},
               {"data", o.data_dir},
               {"init", o.init_dir.empty() ? Json(nullptr) : Json(o.init_dir)},
@@ -86,7 +95,7 @@ Json run_pretrain(const PretrainConfig& config, const PretrainOptions& o) {
               {"summary", summary.to_json()},
               {"device", o.device.str()},
               {"seconds", clock.seconds()}};
-  lm::update_gr2_json(o.out_dir, "training", record);
+  if (main_rank) lm::update_gr2_json(o.out_dir, "training", record);
   return record;
 }
 

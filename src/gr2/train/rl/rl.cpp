@@ -20,6 +20,7 @@
 #include "gr2/data/catalog.h"
 #include "gr2/data/data_dir.h"
 #include "gr2/data/slates.h"
+#include "gr2/dist/gradients.h"
 #include "gr2/lm/model_checkpoint.h"
 #include "gr2/reranker/lm_reranker.h"
 #include "gr2/train/rl/dynamic_sampling.h"
@@ -51,6 +52,22 @@ struct StepDiagnostics {
     if (top1_position.size() < a.order.size()) top1_position.resize(a.order.size(), 0);
     ++top1_position[static_cast<size_t>(a.order.front())];
     if (r.top1_kept) ++top1_kept;
+  }
+  // Data parallel: sums every rank's counts (each rank saw only its groups); `k` pads the top-1
+  // histogram to one length on every rank.
+  void sum_over_ranks(dist::World& world, size_t k) {
+    top1_position.resize(std::max(k, top1_position.size()), 0);
+    std::vector<double> v{reward_sum, reward_sq, static_cast<double>(answers), static_cast<double>(invalid),
+                          static_cast<double>(identity), static_cast<double>(top1_kept)};
+    for (int64_t c : top1_position) v.push_back(static_cast<double>(c));
+    v = dist::sum_over_ranks(world, v, "the sum of rollout statistics");
+    reward_sum = v[0];
+    reward_sq = v[1];
+    answers = static_cast<int64_t>(v[2]);
+    invalid = static_cast<int64_t>(v[3]);
+    identity = static_cast<int64_t>(v[4]);
+    top1_kept = static_cast<int64_t>(v[5]);
+    for (size_t i = 0; i < top1_position.size(); ++i) top1_position[i] = static_cast<int64_t>(v[6 + i]);
   }
   Json to_json() const {
     const double n = static_cast<double>(std::max<int64_t>(answers, 1));
@@ -154,11 +171,45 @@ struct StepRollouts {
   StepDiagnostics diag;
 };
 
+// Data parallel: the rank that rolls out group i of n (contiguous blocks, so a group of G answers
+// stays on one rank and its advantages need no communication).
+int owner_of(size_t i, size_t n, int ranks) {
+  return static_cast<int>((i * static_cast<size_t>(ranks)) / std::max<size_t>(n, 1));
+}
+
+// One draw round of a data-parallel run: this rank rolls out its groups of `requests`, each seeded by
+// (round seed, group index) so that the samples do not depend on the number of ranks, and the
+// rewards of every group are summed over ranks (so every rank keeps and refills the same groups).
+// Appends the round's rollouts to out.batches (empty for other ranks' groups).
+std::vector<std::vector<double>> draw_sharded(LmReranker& reranker, const RlConfig& config, dist::World& world,
+                                              const std::vector<RankRequest>& requests,
+                                              const std::vector<const Slate*>& used, uint64_t seed,
+                                              StepRollouts& out) {
+  const size_t group = static_cast<size_t>(config.group_size), n = requests.size();
+  out.batches.emplace_back(n * group);
+  std::vector<double> rewards(n * group, 0.0);
+  for (size_t i = 0; i < n; ++i) {
+    if (owner_of(i, n, world.size()) != world.rank()) continue;
+    std::vector<LmRollout> r = reranker.rollout({requests[i]}, static_cast<int>(group), splitmix64(seed ^ splitmix64(i + 1)));
+    for (size_t g = 0; g < group; ++g) {
+      const PolicyAnswer answer = to_policy_answer(r[g].parsed);
+      const RewardBreakdown b = compute_reward(config.reward, answer, used[i]->labels);
+      out.diag.add(b, answer);
+      rewards[i * group + g] = b.total;
+      out.batches.back()[i * group + g] = std::move(r[g]);
+    }
+  }
+  rewards = dist::sum_over_ranks(world, rewards, "the sum of rollout rewards");
+  std::vector<std::vector<double>> groups(n);
+  for (size_t i = 0; i < n; ++i) groups[i].assign(rewards.begin() + i * group, rewards.begin() + (i + 1) * group);
+  return groups;
+}
+
 // Draws rollouts for config.prompts_per_step groups (refilling groups whose rewards all tie, DAPO's
 // dynamic sampling), scores them and keeps the informative groups. Slates come from `order` at
 // `cursor`, which advances; the rollouts' seed is a function of (seed, step, round).
 StepRollouts collect_rollouts(LmReranker& reranker, const RlConfig& config, const std::vector<Slate>& slates,
-                              EpochOrder& order, int64_t& cursor, int64_t step) {
+                              EpochOrder& order, int64_t& cursor, int64_t step, dist::World& world) {
   StepRollouts out;
   const size_t group = static_cast<size_t>(config.group_size);
   std::vector<std::vector<RankRequest>> asked;  // per round: the requests of those rollouts
@@ -173,6 +224,7 @@ StepRollouts collect_rollouts(LmReranker& reranker, const RlConfig& config, cons
     asked.push_back(requests);
     const uint64_t seed =
         splitmix64(config.train.seed ^ splitmix64(static_cast<uint64_t>(step) * 1000 + static_cast<uint64_t>(round)));
+    if (world.active()) return draw_sharded(reranker, config, world, requests, used, seed, out);
     out.batches.push_back(reranker.rollout(requests, static_cast<int>(config.group_size), seed));
     std::vector<std::vector<double>> groups;
     for (size_t i = 0; i < requests.size(); ++i) {
@@ -191,8 +243,16 @@ StepRollouts collect_rollouts(LmReranker& reranker, const RlConfig& config, cons
       collect_groups(config.prompts_per_step, config.max_refill_rounds, config.dynamic_sampling, draw);
   out.diag.groups = collected.groups_seen;
   out.diag.kept = static_cast<int64_t>(collected.kept.size());
+  if (world.active()) {
+    size_t k = 0;
+    for (const auto& round : asked)
+      for (const auto& r : round) k = std::max(k, r.candidates.size());
+    out.diag.sum_over_ranks(world, k);
+  }
   for (const auto& k : collected.kept) {
-    const RankRequest& request = asked[static_cast<size_t>(k.round)][static_cast<size_t>(k.index)];
+    const auto& round = asked[static_cast<size_t>(k.round)];
+    if (world.active() && owner_of(static_cast<size_t>(k.index), round.size(), world.size()) != world.rank()) continue;
+    const RankRequest& request = round[static_cast<size_t>(k.index)];
     for (size_t g = 0; g < group; ++g) {
       const LmRollout& r = out.batches[static_cast<size_t>(k.round)][static_cast<size_t>(k.index) * group + g];
       ScoredAnswer a;
@@ -221,10 +281,17 @@ struct UpdateStats {
 UpdateStats update_policy(TrainingRun& run, const RlConfig& config, const std::vector<ScoredAnswer>& samples,
                           lm::Qwen3Lm& reference, int64_t pad_id, const lm::SamplingOptions& sampling) {
   UpdateStats out;
-  if (samples.empty()) return out;
+  dist::World& world = run.world();
+  for (const auto& s : samples) out.tokens += s.choice_count();
+  double sample_count = static_cast<double>(samples.size());
+  if (world.active()) {  // the loss is normalised by the choice tokens of every rank's samples
+    const auto sums = dist::sum_over_ranks(world, {static_cast<double>(out.tokens), sample_count}, "the sum of sample counts");
+    out.tokens = static_cast<int64_t>(sums[0]);
+    sample_count = sums[1];
+  }
+  if (sample_count == 0) return out;
   lm::Qwen3Lm& model = run.model();
   const size_t rows = static_cast<size_t>(config.minibatch_rows);
-  for (const auto& s : samples) out.tokens += s.choice_count();
   std::vector<torch::Tensor> old_logp, ref_logp;
   {
     torch::NoGradGuard no_grad;
@@ -239,6 +306,7 @@ UpdateStats update_policy(TrainingRun& run, const RlConfig& config, const std::v
       if (reference)
         ref_logp.push_back(answer_log_probs(reference, samples, b, e, pad_id, sampling, false).log_probs.detach().to(torch::kFloat));
     }
+    if (world.active()) entropy_sum = dist::sum_over_ranks(world, {entropy_sum}, "the sum of entropies")[0];
     out.entropy = entropy_sum / static_cast<double>(std::max<int64_t>(out.tokens, 1));
   }
   model->train();
@@ -268,8 +336,14 @@ UpdateStats update_policy(TrainingRun& run, const RlConfig& config, const std::v
       kl_sum += st.kl;
       ++minibatches;
     }
-    out.grad_norm = run.clip_and_step();
-    out.loss = epoch_loss;
+    out.grad_norm = run.clip_and_step();  // sums the gradients over ranks first
+    out.loss = world.active() ? dist::sum_over_ranks(world, {epoch_loss}, "the sum of losses")[0] : epoch_loss;
+  }
+  if (world.active()) {
+    const auto sums = dist::sum_over_ranks(world, {clip_sum, kl_sum, static_cast<double>(minibatches)}, "the sum of loss statistics");
+    clip_sum = sums[0];
+    kl_sum = sums[1];
+    minibatches = static_cast<int64_t>(sums[2]);
   }
   out.clip_fraction = clip_sum / static_cast<double>(std::max<int64_t>(minibatches, 1));
   out.kl = kl_sum / static_cast<double>(std::max<int64_t>(minibatches, 1));
@@ -307,7 +381,7 @@ class PolicySelection {
     if (better) {
       best_score_ = v.score;
       best_step_ = step;
-      if (step > 0 && step < last_step_) lm::save_model(best_dir_, reranker.model());
+      if (step > 0 && step < last_step_ && dist::world().is_main()) lm::save_model(best_dir_, reranker.model());
     }
     Json record = v.metrics;
     record["step"] = step;
@@ -397,7 +471,7 @@ Json run_rl(const RlConfig& config, const RlOptions& options) {
   for (int64_t step = start.step; step < config.train.steps; ++step) {
     const double lr = run.begin_step(step);
     Stopwatch step_clock;
-    const StepRollouts rollouts = collect_rollouts(*reranker, config, slates, order, cursor, step);
+    const StepRollouts rollouts = collect_rollouts(*reranker, config, slates, order, cursor, step, run.world());
     const double rollout_seconds = step_clock.seconds();
     const UpdateStats u = update_policy(run, config, rollouts.samples, reference, pad_id, sampling);
     run.count(u.tokens, step_clock.seconds());
@@ -413,6 +487,10 @@ Json run_rl(const RlConfig& config, const RlOptions& options) {
     record["response_tokens"] = u.tokens;  // choice tokens (forced tokens carry no loss)
     record["rollout_seconds"] = rollout_seconds;
     record["step_seconds"] = step_clock.seconds();
+    if (run.world().active()) {  // the data-parallel share: seconds summing gradients so far
+      record["ranks"] = run.world().size();
+      record["comm_s"] = run.comm_seconds();
+    }
     if (run.log_due(step + 1)) run.log().log(record);
     if (first.is_null()) first = record;
     last = record;
@@ -428,13 +506,14 @@ Json run_rl(const RlConfig& config, const RlOptions& options) {
   }
   progress.finish();
 
-  if (selection.enabled()) selection.restore_best(run.model(), device);
-  lm::save_model(options.out_dir, run.model());
-  selection.discard();
+  const bool main_rank = run.world().is_main();  // data parallel: rank 0 writes the checkpoint
+  if (selection.enabled() && main_rank) selection.restore_best(run.model(), device);
+  if (main_rank) lm::save_model(options.out_dir, run.model());
+  if (main_rank) selection.discard();
   Json summary{{"stage", "rl"}, {"config", config.to_json()}, {"first_step", first}, {"last_step", last},
                {"seconds", clock.seconds()}, {"init", options.init_dir}};
   if (selection.enabled()) summary["validation"] = selection.summary();
-  finish_reranker_checkpoint(options.init_dir, options.out_dir, reranker->options().to_json(), summary);
+  if (main_rank) finish_reranker_checkpoint(options.init_dir, options.out_dir, reranker->options().to_json(), summary);
   return summary;
 }
 

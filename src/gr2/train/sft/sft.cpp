@@ -9,6 +9,7 @@
 #include <iostream>
 #include <unordered_map>
 
+#include "gr2/dist/world.h"
 #include "gr2/core/config.h"
 #include "gr2/core/config_fields.h"
 #include "gr2/core/log.h"
@@ -224,7 +225,8 @@ Json run_sft(const SftConfig& config, const SftOptions& options) {
   Trainer trainer(model, task, stage_trainer_options(config.train, options.out_dir, device, "sft", options.resume));
   const TrainSummary summary = trainer.run();
 
-  lm::save_model(options.out_dir, trainer.model());
+  const bool main_rank = dist::world().is_main();  // data parallel: rank 0 writes the checkpoint
+  if (main_rank) lm::save_model(options.out_dir, trainer.model());
   Json result = summary.to_json();
   result["task"] = description;
   Json reranker{{"think", config.think},   {"max_history", config.max_history}, {"title_chars", config.title_chars},
@@ -232,7 +234,7 @@ Json run_sft(const SftConfig& config, const SftOptions& options) {
   // The think cap that fits every trained rationale (the answer copies its "Choice:" line, which a
   // shorter cap would cut), with a margin of 1/8 for the student's own wording.
   if (config.think) reranker["max_think_tokens"] = std::max<int64_t>(16, ex.longest_reasoning + ex.longest_reasoning / 8);
-  finish_reranker_checkpoint(options.init_dir, options.out_dir, reranker, result);
+  if (main_rank) finish_reranker_checkpoint(options.init_dir, options.out_dir, reranker, result);
   return result;
 }
 
