@@ -107,11 +107,7 @@ std::vector<std::pair<int64_t, GenerationResult>> DecodeSession::step() {
     }
   }
   if (keep.size() != rows_.size()) keep_rows(keep);
-  if (rows_.empty()) {
-    cache_.reset();
-    logits_ = step_pos_ = torch::Tensor();
-    return out;
-  }
+  if (rows_.empty()) return out;
   // Every row feeds its whole queue (a decided token, or it and the forced run after it): rows at
   // different points of their answers do not hold each other back. Shorter queues are padded
   // (invalid slots, never attended to); each row's next logits come from its last real token.
@@ -160,10 +156,6 @@ bool DecodeSession::drop(int64_t id) {
     if (rows_[b].id != id) keep.push_back(static_cast<int64_t>(b));
   if (keep.size() == rows_.size()) return false;
   keep_rows(keep);
-  if (rows_.empty()) {
-    cache_.reset();
-    logits_ = step_pos_ = torch::Tensor();
-  }
   return true;
 }
 
@@ -171,7 +163,11 @@ void DecodeSession::keep_rows(const std::vector<int64_t>& keep) {
   std::vector<Running> kept;
   for (int64_t b : keep) kept.push_back(std::move(rows_[static_cast<size_t>(b)]));
   rows_.swap(kept);
-  if (rows_.empty()) return;
+  if (rows_.empty()) {  // nothing runs: the next add() starts from its own prefill
+    cache_.reset();
+    logits_ = step_pos_ = torch::Tensor();
+    return;
+  }
   const torch::Tensor index = detail::long_tensor(keep, logits_.device());
   cache_->select_rows(index);
   logits_ = logits_.index_select(0, index);

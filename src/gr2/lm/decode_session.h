@@ -75,7 +75,8 @@ class DecodeSession {
   torch::Tensor step_pos_;  // [rows] int64: the position of each row's next fed token
   std::vector<std::pair<int64_t, GenerationResult>> finished_;  // finished at add()
 
-  // Keeps the running rows whose indices are `keep` (in order) in every aligned structure.
+  // Keeps the running rows whose indices are `keep` (in order) in every aligned structure; with none
+  // left, releases the cache.
   void keep_rows(const std::vector<int64_t>& keep);
 };
 

@@ -193,8 +193,9 @@ CompletionResult RerankService::complete(const CompletionRequest& call) {
 }
 
 void RerankService::run_worker() {
-  // Continuous batching: requests join the running decode between its steps (up to max_batch rows),
-  // finished ones are answered at once. Raw completions run alone, when no answer is being decoded.
+  // One decode session of up to max_batch rows: waiting requests start when it is idle (or, with
+  // options_.continuous, join it between steps); each is answered as soon as it is done. Raw
+  // completions run alone, when no answer is being decoded.
   auto session = std::make_unique<lm::DecodeSession>(*reranker_->model(), reranker_->generation_options());
   std::map<int64_t, std::shared_ptr<Pending>> running;  // session row id -> request
   for (;;) {

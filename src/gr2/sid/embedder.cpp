@@ -63,9 +63,16 @@ torch::Tensor sparse_matrix(const std::vector<int64_t>& r, const std::vector<int
 
 // The text part: TF-IDF over title, category and brand terms (min_df <= df < n, the max_terms most
 // frequent), reduced by a randomized SVD to embed_dim, rows L2-normalised. [n, d] on `device`.
-// `model` (optional) receives the kept terms, their idf and the SVD's right singular vectors.
+// What a TextEmbedder is made of: the kept terms, their idf [V] and the SVD's right singular vectors
+// [V, d] (empty when no term was kept).
+struct TextModelParts {
+  std::vector<std::string> terms;
+  torch::Tensor idf, projection;
+};
+
+// `parts` (optional) receives the pieces of the model that embeds new items' text.
 torch::Tensor text_embeddings(const Catalog& catalog, const SidConfig& config, const c10::Device& device,
-                              EmbedStats& stats, TextEmbedder* model) {
+                              EmbedStats& stats, TextModelParts* parts) {
   const int64_t n = static_cast<int64_t>(catalog.size());
   std::vector<std::vector<std::string>> item_term_lists(static_cast<size_t>(n));
   std::unordered_map<std::string, int64_t> df;
@@ -128,12 +135,10 @@ torch::Tensor text_embeddings(const Catalog& catalog, const SidConfig& config, c
     TruncatedSvd svd = randomized_svd(tfidf, config.embed_dim, config.svd_oversample, config.svd_power_iters,
                                       derive_seed(config.seed, "embed/text-svd"));
     text = normalised_rows(svd.u * svd.s.unsqueeze(0));
-    if (model != nullptr) {
-      std::vector<std::string> terms;
-      terms.reserve(kept.size());
-      for (const auto& entry : kept) terms.push_back(entry.second);
-      const torch::Tensor idf_tensor = torch::from_blob(idf.data(), {vocab}, torch::kFloat32).clone();
-      *model = TextEmbedder(std::move(terms), idf_tensor, svd.v, svd.v.size(1));
+    if (parts != nullptr) {
+      for (const auto& entry : kept) parts->terms.push_back(entry.second);
+      parts->idf = torch::from_blob(idf.data(), {vocab}, torch::kFloat32).clone();
+      parts->projection = svd.v;
     }
   }
   stats.text_dim = text.size(1);
@@ -253,8 +258,8 @@ ItemEmbeddings embed_catalog(const Catalog& catalog, const std::vector<Event>& e
   EmbedStats stats;
   stats.items = n;
 
-  TextEmbedder model;
-  torch::Tensor full = text_embeddings(catalog, config, device, stats, text_model != nullptr ? &model : nullptr);
+  TextModelParts parts;
+  torch::Tensor full = text_embeddings(catalog, config, device, stats, text_model != nullptr ? &parts : nullptr);
   if (config.collab_dim > 0 && !events.empty()) {
     const torch::Tensor collab = collab_embeddings(catalog, events, config, device, stats);
     if (collab.defined())
@@ -265,8 +270,8 @@ ItemEmbeddings embed_catalog(const Catalog& catalog, const std::vector<Event>& e
   out.ids.reserve(static_cast<size_t>(n));
   for (const auto& item : catalog.items()) out.ids.push_back(item.item_id);
   if (stats_out) *stats_out = stats;
-  if (text_model != nullptr && !model.empty())
-    *text_model = TextEmbedder(std::vector<std::string>(model.terms()), model.idf(), model.projection(), out.vectors.size(1));
+  if (text_model != nullptr && !parts.terms.empty())
+    *text_model = TextEmbedder(std::move(parts.terms), parts.idf, parts.projection, out.vectors.size(1));
   return out;
 }
 
