@@ -11,6 +11,7 @@
 #include "gr2/core/config.h"
 #include "gr2/core/file_io.h"
 #include "gr2/core/jsonl.h"
+#include "gr2/lm/constraint_replay.h"
 #include "gr2/lm/model_checkpoint.h"
 #include "gr2/lm/qwen3_model.h"
 #include "gr2/lm/vocabulary.h"
@@ -123,6 +124,41 @@ TEST_F(SftWorld, ShuffledCandidatesKeepTheRankingOfTheSameItems) {
   }
   EXPECT_TRUE(moved);
   EXPECT_EQ(shuffle_candidates(request, order, 77).second, mapped);  // deterministic
+}
+
+TEST_F(SftWorld, ChoiceSetsAreTheDecodingConstraintsChoicesAndTrainTheModel) {
+  const Json result = train(config("think = false\nshow_category = false\nchoice_weight = 1.0\n"), "choice");
+  EXPECT_TRUE(std::isfinite(result.at("last_loss").get<double>()));
+  auto loaded = LmReranker::load(tmp_->path("choice"), world_->catalog, torch::kCPU);
+  const RankRequest request = make_request(world_->with_positive(1).front());
+  const size_t k = request.candidates.size();
+  std::vector<int> order(k);
+  for (size_t i = 0; i < k; ++i) order[i] = static_cast<int>(k - 1 - i);
+  const std::vector<int64_t> answer =
+      loaded->vocabulary().encode(loaded->renderer().render_example(request, order, "").answer_part);
+  const auto sets = answer_choice_sets(loaded->renderer(), loaded->vocabulary(), request, answer);
+  // The same steps as a replay of the constraint the re-ranker decodes with.
+  auto constraint = loaded->answer_constraint(request);
+  ASSERT_NE(constraint, nullptr);
+  const auto steps = lm::replay_constraint(*constraint, answer);
+  std::vector<int64_t> expected;
+  for (size_t t = 0; t < steps.size(); ++t)
+    if (!steps[t].forced()) expected.push_back(static_cast<int64_t>(t));
+  std::vector<int64_t> got;
+  for (const auto& c : sets) {
+    got.push_back(c.index);
+    EXPECT_NE(std::find(c.allowed.begin(), c.allowed.end(), answer[static_cast<size_t>(c.index)]), c.allowed.end());
+    EXPECT_EQ(c.allowed, steps[static_cast<size_t>(c.index)].tokens());
+  }
+  EXPECT_EQ(got, expected);
+  // At least one choice per candidate but the last, and none in the last SID or the end token.
+  EXPECT_GE(sets.size(), k - 1);
+  const size_t last_sid = loaded->vocabulary().encode(loaded->renderer().candidate_sids(request)[static_cast<size_t>(order.back())]).size();
+  EXPECT_LT(static_cast<size_t>(sets.back().index), answer.size() - 1 - last_sid);
+  // The first choice is among every candidate: its allowed set has the most ids.
+  for (const auto& c : sets) EXPECT_LE(c.allowed.size(), sets.front().allowed.size());
+  // Every training example carries its choices.
+  EXPECT_GE(result.at("task").at("choice_tokens").get<int64_t>(), 24 * static_cast<int64_t>(k - 1));
 }
 
 TEST_F(SftWorld, RejectsKeysTheStageDoesNotRead) {

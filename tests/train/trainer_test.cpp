@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <map>
 
 #include "gr2/core/rng.h"
 #include "gr2/lm/qwen3_model.h"
@@ -152,6 +153,71 @@ TEST(TrainerLoss, WeightedCrossEntropyMatchesHandSum) {
   EXPECT_NEAR(weighted_cross_entropy_sum(logits, targets, weights).item<double>(), 2.0 * (lse - 2.0), 1e-5);
 }
 
+TEST(TrainerLoss, ChoiceCrossEntropyIsASoftmaxOverTheAllowedTokens) {
+  auto logits = torch::tensor({0.3f, 1.0f, -2.0f, 2.5f, 0.0f,  //
+                               1.0f, 0.0f, 4.0f, -1.0f, 2.0f})
+                    .view({2, 5});
+  auto allowed = torch::tensor(std::vector<int64_t>{1, 3, 4, 2, -1, -1}).view({2, 3});
+  auto targets = torch::tensor(std::vector<int64_t>{3, 2});
+  auto weights = torch::tensor({1.5f, 2.0f});
+  // Row 0: softmax over ids {1, 3, 4}, target 3. Row 1: one allowed id (forced): 0 whatever its weight.
+  const double lse = std::log(std::exp(1.0) + std::exp(2.5) + std::exp(0.0));
+  EXPECT_NEAR(choice_cross_entropy_sum(logits, allowed, targets, weights).item<double>(), 1.5 * (lse - 2.5), 1e-5);
+  // The gradient flows only into the allowed logits.
+  auto x = logits.clone().requires_grad_(true);
+  choice_cross_entropy_sum(x, allowed, targets, weights).backward();
+  auto g = x.grad();
+  EXPECT_EQ(g[0][0].item<float>(), 0.0f);
+  EXPECT_EQ(g[0][2].item<float>(), 0.0f);
+  EXPECT_NE(g[0][1].item<float>(), 0.0f);
+  EXPECT_LT(g[0][3].item<float>(), 0.0f);  // the target is pushed up
+  EXPECT_EQ(g[1].abs().sum().item<float>(), 0.0f);
+}
+
+TEST(TrainerLoss, ChoiceSetsTravelThroughCollateSliceAndTheModelLoss) {
+  // Two examples, one with choice sets; the second also truncated by collate (its first choice
+  // falls off the front). lm_loss_sum = the plain token loss + the choice loss at the right positions.
+  LmExample a;
+  a.add({5, 6, 7}, 0.0f);
+  a.add({8, 9, 10}, 1.0f);
+  a.add_choice(3, {8, 11, 12}, 0.5f);  // predicting tokens[3] = 8 from position 2
+  a.add_choice(5, {10, 13}, 0.5f);     // tokens[5] = 10 from position 4
+  LmExample b;
+  b.add(1, 0.0f);
+  b.add({2, 3, 4, 5, 6, 7}, 1.0f);
+  b.add_choice(1, {2, 9}, 1.0f);  // dropped: max_len 5 keeps tokens[1..7)
+  b.add_choice(4, {5, 14, 15, 16}, 2.0f);
+  const LmBatch batch = collate({a, b}, 0, 5);
+  ASSERT_TRUE(batch.choices.defined());
+  ASSERT_EQ(batch.choices.sizes(), torch::IntArrayRef({2, 5, 4}));
+  EXPECT_FLOAT_EQ(batch.choice_weights[0][2].item<float>(), 0.5f);
+  EXPECT_FLOAT_EQ(batch.choice_weights[0][4].item<float>(), 0.5f);
+  EXPECT_FLOAT_EQ(batch.choice_weights[1][2].item<float>(), 2.0f);  // tokens[4] from position 3 - offset 1
+  EXPECT_FLOAT_EQ(batch.choice_weights.sum().item<float>(), 3.0f);
+  EXPECT_EQ(batch.choices[1][2][3].item<int64_t>(), 16);
+  EXPECT_EQ(batch.choices[0][2][3].item<int64_t>(), -1);
+
+  auto model = tiny_model();
+  model->eval();
+  torch::NoGradGuard no_grad;
+  LmBatch plain = batch;
+  plain.choices = torch::Tensor();
+  plain.choice_weights = torch::Tensor();
+  auto logits = model->logits(model->forward_hidden(lm::ForwardInput{batch.input_ids}));  // [2, 5, V]
+  auto pick = [&](int64_t b, int64_t t) { return logits[b][t].unsqueeze(0); };
+  auto part = [&](int64_t b, int64_t t, std::vector<int64_t> allowed, int64_t target, float w) {
+    return choice_cross_entropy_sum(pick(b, t), torch::tensor(allowed).view({1, -1}), torch::tensor(std::vector<int64_t>{target}),
+                                    torch::tensor({w}))
+        .item<double>();
+  };
+  const double expected = lm_loss_sum(model, plain).item<double>() + part(0, 2, {8, 11, 12}, 8, 0.5f) +
+                          part(0, 4, {10, 13}, 10, 0.5f) + part(1, 2, {5, 14, 15, 16}, 5, 2.0f);
+  EXPECT_NEAR(lm_loss_sum(model, batch).item<double>(), expected, 1e-4);
+  // Row slices keep their own choice sets.
+  const double row1 = lm_loss_sum(model, plain.slice_rows(1, 2)).item<double>() + part(1, 2, {5, 14, 15, 16}, 5, 2.0f);
+  EXPECT_NEAR(lm_loss_sum(model, batch.slice_rows(1, 2)).item<double>(), row1, 1e-4);
+}
+
 TEST(TrainerLoss, LossFallsOnAMemorisableSequence) {
   MemoriseTask task(4);
   TrainerOptions o;
@@ -227,6 +293,70 @@ TEST(TrainerResume, InProcessResumeIsBitExact) {
   const auto latest = latest_checkpoint(oi.run_dir);
   ASSERT_TRUE(latest.has_value());
   EXPECT_NE(latest->find("step-00000012"), std::string::npos);
+}
+
+TEST(TrainerWeightAverage, EndsWithTheMovingAverageOfTheTrajectory) {
+  // The same run without the average, step by step: the average follows the formula from the
+  // starting weights, the raw trajectory is unchanged, and the run ends holding the average.
+  RandomTask task(4, 24, 9);
+  const int64_t n = 5;
+  const double d = 0.7;
+  TrainerOptions o;
+  o.config = tiny_train(n);
+  Trainer plain(tiny_model(), task, o);
+  std::map<std::string, torch::Tensor> expected;
+  for (const auto& p : plain.model()->named_parameters()) expected[p.key()] = p.value().detach().clone();
+  for (int64_t s = 0; s < n; ++s) {
+    plain.train_step(s);
+    for (const auto& p : plain.model()->named_parameters())
+      expected[p.key()] = expected[p.key()] * d + p.value().detach() * (1 - d);
+  }
+  TrainerOptions oe = o;
+  oe.config.ema_decay = d;
+  Trainer averaged(tiny_model(), task, oe);
+  averaged.run();
+  double moved = 0;
+  for (const auto& p : averaged.model()->named_parameters()) {
+    EXPECT_TRUE(torch::allclose(p.value(), expected.at(p.key()), 1e-5, 1e-6)) << p.key();
+    moved += (p.value() - plain.model()->named_parameters()[p.key()]).abs().sum().item<double>();
+  }
+  EXPECT_GT(moved, 0.0);  // the average is not the last step's weights
+}
+
+TEST(TrainerWeightAverage, ResumeIsBitExact) {
+  RandomTask task(4, 24, 9);
+  const int64_t n = 4;
+  TempDir dir;
+  TrainerOptions o;
+  o.config = tiny_train(2 * n);
+  o.config.ema_decay = 0.8;
+  o.run_dir = dir.path("full");
+  Trainer full(tiny_model(), task, o);
+  full.run();
+  TrainerOptions oi = o;
+  oi.run_dir = dir.path("split");
+  {
+    Trainer first(tiny_model(), task, oi);
+    for (int64_t s = 0; s < n; ++s) first.train_step(s);
+    first.checkpoint(n);
+  }
+  oi.resume = true;
+  Trainer second(tiny_model(99), task, oi);
+  EXPECT_EQ(second.run().start_step, n);
+  expect_bit_identical(full.model(), second.model());
+  // A checkpoint written without the average cannot resume a run that keeps one.
+  TrainerOptions plain = o;
+  plain.config.ema_decay = 0;
+  plain.run_dir = dir.path("plain");
+  {
+    Trainer first(tiny_model(), task, plain);
+    first.train_step(0);
+    first.checkpoint(1);
+  }
+  TrainerOptions mixed = o;
+  mixed.run_dir = plain.run_dir;
+  mixed.resume = true;
+  expect_error([&] { Trainer(tiny_model(), task, mixed).run(); }, "ema_decay");
 }
 
 TEST(TrainerResume, RefusesADifferentConfigAndAnUnrequestedRestart) {

@@ -11,6 +11,10 @@ namespace gr2::train {
 
 LmBatch LmBatch::slice_rows(int64_t begin, int64_t end) const {
   LmBatch out{input_ids.slice(0, begin, end), targets.slice(0, begin, end), weights.slice(0, begin, end)};
+  if (choices.defined()) {
+    out.choices = choices.slice(0, begin, end);
+    out.choice_weights = choice_weights.slice(0, begin, end);
+  }
   // Trim trailing columns without a target in these rows.
   auto has_target = out.targets.ne(kNoTarget).any(0);  // [T]
   const int64_t T = has_target.size(0);
@@ -20,13 +24,22 @@ LmBatch LmBatch::slice_rows(int64_t begin, int64_t end) const {
     out.input_ids = out.input_ids.narrow(1, 0, keep);
     out.targets = out.targets.narrow(1, 0, keep);
     out.weights = out.weights.narrow(1, 0, keep);
+    if (out.choices.defined()) {
+      out.choices = out.choices.narrow(1, 0, keep);
+      out.choice_weights = out.choice_weights.narrow(1, 0, keep);
+    }
   }
   return out;
 }
 
 LmBatch LmBatch::to(const torch::Device& device) const {
   if (input_ids.device() == device) return *this;
-  return LmBatch{input_ids.to(device), targets.to(device), weights.to(device)};
+  LmBatch out{input_ids.to(device), targets.to(device), weights.to(device)};
+  if (choices.defined()) {
+    out.choices = choices.to(device);
+    out.choice_weights = choice_weights.to(device);
+  }
+  return out;
 }
 
 int64_t LmBatch::target_count() const { return targets.ne(kNoTarget).sum().item<int64_t>(); }
@@ -43,6 +56,15 @@ void LmExample::add(int64_t token, float weight) {
   weights.push_back(weight);
 }
 
+void LmExample::add_choice(int64_t index, std::vector<int64_t> allowed, float weight) {
+  check_internal(index >= 1 && index < size(), "LmExample::add_choice: index " + std::to_string(index) +
+                                                   " outside the example's " + std::to_string(size()) + " tokens");
+  check_internal(std::find(allowed.begin(), allowed.end(), tokens[static_cast<size_t>(index)]) != allowed.end(),
+                 "LmExample::add_choice: the token at " + std::to_string(index) + " is not among the allowed ones");
+  check_internal(choices.empty() || choices.back().index < index, "LmExample::add_choice: indices must increase");
+  choices.push_back(ChoiceSet{index, std::move(allowed), weight});
+}
+
 double LmExample::target_weight() const {
   double s = 0;
   for (size_t i = 1; i < weights.size(); ++i) s += weights[i];
@@ -53,11 +75,12 @@ LmBatch collate(const std::vector<LmExample>& examples, int64_t pad_id, int64_t 
   check_internal(!examples.empty(), "collate: no examples");
   check_internal(max_len >= 1, "collate: max_len must be >= 1");
   const int64_t B = static_cast<int64_t>(examples.size());
-  int64_t T = 1;
+  int64_t T = 1, A = 0;
   for (const auto& e : examples) {
     check_internal(e.tokens.size() == e.weights.size(), "collate: tokens and weights differ in length");
     check_internal(e.size() >= 2, "collate: an example needs at least 2 tokens");
     T = std::max(T, std::min(e.size() - 1, max_len));
+    for (const auto& c : e.choices) A = std::max<int64_t>(A, static_cast<int64_t>(c.allowed.size()));
   }
   auto ids = torch::full({B, T}, pad_id, torch::kLong);
   auto tgt = torch::full({B, T}, kNoTarget, torch::kLong);
@@ -78,7 +101,25 @@ LmBatch collate(const std::vector<LmExample>& examples, int64_t pad_id, int64_t 
       }
     }
   }
-  return LmBatch{ids, tgt, w};
+  LmBatch out{ids, tgt, w};
+  if (A > 0) {
+    out.choices = torch::full({B, T, A}, -1, torch::kLong);
+    out.choice_weights = torch::zeros({B, T}, torch::kFloat);
+    auto c_a = out.choices.accessor<int64_t, 3>();
+    auto cw_a = out.choice_weights.accessor<float, 2>();
+    for (int64_t b = 0; b < B; ++b) {
+      const auto& e = examples[static_cast<size_t>(b)];
+      const int64_t off = e.size() - std::min(e.size(), max_len + 1);
+      for (const auto& c : e.choices) {
+        const int64_t t = c.index - 1 - off;  // the position that predicts tokens[c.index]
+        if (t < 0 || c.weight <= 0) continue;
+        check_internal(tgt_a[b][t] != kNoTarget, "collate: a choice set at a token without a loss weight");
+        for (size_t a = 0; a < c.allowed.size(); ++a) c_a[b][t][static_cast<int64_t>(a)] = c.allowed[a];
+        cw_a[b][t] = c.weight;
+      }
+    }
+  }
+  return out;
 }
 
 }  // namespace gr2::train

@@ -19,6 +19,10 @@ struct LmBatch {
   torch::Tensor input_ids;  // [B, T] int64
   torch::Tensor targets;    // [B, T] int64: the token to predict after input_ids[b, :t+1], or kNoTarget
   torch::Tensor weights;    // [B, T] float32: per-token loss weight (SFT may weight reasoning vs answer)
+  // Optional (undefined unless some example has choice sets, LmExample::add_choice): the tokens
+  // constrained decoding would allow at each target, for the choice loss (token_loss.h).
+  torch::Tensor choices;         // [B, T, A] int64: allowed token ids, -1 = none (A = largest set)
+  torch::Tensor choice_weights;  // [B, T] float32: weight of the choice loss at each target (0 = none)
 
   int64_t rows() const { return input_ids.size(0); }
   // Rows [begin, end), with trailing columns that hold no target in any of them dropped (a
@@ -33,11 +37,22 @@ struct LmBatch {
 // A token sequence with a loss weight per token: weights[i] is the weight of predicting tokens[i]
 // from tokens[0..i) (weights[0] is never used). Built span by span: context spans weigh 0.
 struct LmExample {
+  // The tokens constrained decoding allows when tokens[index] is chosen (tokens[index] among them),
+  // and the weight of the choice loss there.
+  struct ChoiceSet {
+    int64_t index = 0;
+    std::vector<int64_t> allowed;
+    float weight = 0;
+  };
   std::vector<int64_t> tokens;
   std::vector<float> weights;
+  std::vector<ChoiceSet> choices;  // sorted by index; each index must carry a token weight > 0
 
   void add(const std::vector<int64_t>& span, float weight);
   void add(int64_t token, float weight);
+  // Marks tokens[index] (already added) as a choice among `allowed`. Throws Error::internal when
+  // the token is not in `allowed` or index is out of range.
+  void add_choice(int64_t index, std::vector<int64_t> allowed, float weight);
   int64_t size() const { return static_cast<int64_t>(tokens.size()); }
   // Sum of weights[1..]: the loss-bearing tokens.
   double target_weight() const;
@@ -45,8 +60,8 @@ struct LmExample {
 
 // Collates examples into one LmBatch: inputs tokens[0..n-1), targets tokens[1..n) where the weight
 // is > 0 (else kNoTarget). An example longer than max_len + 1 tokens keeps its last max_len + 1
-// (the target sits at the end). Rows are right-padded with `pad_id` to the longest row. Every
-// example needs >= 2 tokens (Error otherwise).
+// (the target sits at the end; choice sets that fall off the front are dropped). Rows are
+// right-padded with `pad_id` to the longest row. Every example needs >= 2 tokens (Error otherwise).
 LmBatch collate(const std::vector<LmExample>& examples, int64_t pad_id, int64_t max_len);
 
 }  // namespace gr2::train

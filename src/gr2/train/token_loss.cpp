@@ -3,6 +3,8 @@
 
 #include <torch/torch.h>
 
+#include <limits>
+
 namespace gr2::train {
 
 torch::Tensor weighted_cross_entropy_sum(const torch::Tensor& logits, const torch::Tensor& targets,
@@ -11,6 +13,17 @@ torch::Tensor weighted_cross_entropy_sum(const torch::Tensor& logits, const torc
   auto ce = F::cross_entropy(logits.to(torch::kFloat), targets,
                              F::CrossEntropyFuncOptions().ignore_index(kNoTarget).reduction(torch::kNone));  // [N]
   return (ce * weights.to(torch::kFloat)).sum();
+}
+
+torch::Tensor choice_cross_entropy_sum(const torch::Tensor& logits, const torch::Tensor& allowed,
+                                       const torch::Tensor& targets, const torch::Tensor& weights) {
+  const auto valid = allowed.ge(0);                                                    // [C, A]
+  auto gathered = logits.to(torch::kFloat).gather(1, allowed.clamp_min(0));           // [C, A]
+  gathered = gathered.masked_fill(valid.logical_not(), -std::numeric_limits<float>::infinity());
+  const auto log_p = gathered.log_softmax(1);
+  const auto hit = allowed.eq(targets.unsqueeze(1)).logical_and(valid);               // one per row
+  const auto nll = -log_p.masked_fill(hit.logical_not(), 0.0).sum(1);                 // [C]
+  return (nll * weights.to(torch::kFloat)).sum();
 }
 
 torch::Tensor lm_loss_sum(lm::Qwen3Lm& model, const LmBatch& batch) {
@@ -28,7 +41,20 @@ torch::Tensor lm_loss_sum(lm::Qwen3Lm& model, const LmBatch& batch) {
     flat_t = flat_t.index_select(0, rows);
     flat_w = flat_w.index_select(0, rows);
   }
-  return weighted_cross_entropy_sum(model->logits(flat_h), flat_t, flat_w);
+  const auto logits = model->logits(flat_h);  // [P, V]
+  auto loss = weighted_cross_entropy_sum(logits, flat_t, flat_w);
+  if (!batch.choices.defined()) return loss;
+  const int64_t A = batch.choices.size(-1);
+  auto choice_w = batch.choice_weights.reshape({-1});
+  auto allowed = batch.choices.reshape({-1, A});
+  if (rows.size(0) < n) {
+    choice_w = choice_w.index_select(0, rows);
+    allowed = allowed.index_select(0, rows);
+  }
+  const auto at = choice_w.gt(0).nonzero().squeeze(1);  // [C] indices into the P target positions
+  if (at.size(0) == 0) return loss;
+  return loss + choice_cross_entropy_sum(logits.index_select(0, at), allowed.index_select(0, at),
+                                         flat_t.index_select(0, at), choice_w.index_select(0, at));
 }
 
 std::pair<double, int64_t> mean_token_loss(lm::Qwen3Lm& model, const std::vector<LmExample>& examples, int64_t pad_id,

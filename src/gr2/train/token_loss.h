@@ -26,9 +26,18 @@ enum class LossNorm { WeightSum, Sum };
 torch::Tensor weighted_cross_entropy_sum(const torch::Tensor& logits, const torch::Tensor& targets,
                                          const torch::Tensor& weights);
 
+// The choice loss: sum_i weights[i] * -log softmax(logits[i] restricted to allowed[i])[target[i]],
+// the cross-entropy of the distribution constrained decoding samples from (a softmax over the
+// tokens the answer's constraint allows at that step), as a float32 scalar. logits [C, V],
+// allowed [C, A] int64 (-1 = padding; each row holds targets[i] and at least one id), targets [C],
+// weights [C] float32. A forced step (one allowed id) contributes 0.
+torch::Tensor choice_cross_entropy_sum(const torch::Tensor& logits, const torch::Tensor& allowed,
+                                       const torch::Tensor& targets, const torch::Tensor& weights);
+
 // The model's summed weighted loss on `batch` (already on the model's device): a causal forward
 // pass over input_ids, logits computed only at the positions that have a target (all of them in
-// pretraining, the answer span in task data), so the [B*T, V] projection is not paid for context.
+// pretraining, the answer span in task data), so the [B*T, V] projection is not paid for context;
+// plus the choice loss where batch.choices is defined (SFT's [sft] choice_weight).
 torch::Tensor lm_loss_sum(lm::Qwen3Lm& model, const LmBatch& batch);
 
 // Mean token loss of `model` over `examples`, collated `batch` at a time (no grad; the caller sets eval mode).

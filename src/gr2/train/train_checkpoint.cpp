@@ -65,7 +65,7 @@ TrainerState TrainerState::from_json(const Json& j, const std::string& where) {
 std::string checkpoints_dir(const std::string& run_dir) { return join_path(run_dir, "checkpoints"); }
 
 void save_train_checkpoint(const std::string& run_dir, lm::Qwen3Lm& model, torch::optim::AdamW& optimizer,
-                           const TrainerState& state, int keep) {
+                           const TrainerState& state, int keep, const WeightAverage& ema) {
   const std::string root = checkpoints_dir(run_dir);
   make_directories(root);
   const std::string name = step_name(state.step);
@@ -84,6 +84,7 @@ void save_train_checkpoint(const std::string& run_dir, lm::Qwen3Lm& model, torch
     tensors["exp_avg_sq/" + param] = adam.exp_avg_sq.at(param).to(torch::kFloat);
     steps[param] = adam.step.at(param);
   }
+  for (const auto& [param, w] : ema) tensors["ema/" + param] = w.to(torch::kFloat);
   save_tensors(join_path(temp_dir, "optimizer.safetensors"), tensors, {{"format", "gr2-adamw"}});
   Json js = state.to_json();
   js["adam_steps"] = steps;
@@ -133,7 +134,8 @@ std::optional<std::string> latest_checkpoint(const std::string& run_dir) {
   return dir;
 }
 
-TrainerState load_train_checkpoint(const std::string& dir, lm::Qwen3Lm& model, torch::optim::AdamW& optimizer) {
+TrainerState load_train_checkpoint(const std::string& dir, lm::Qwen3Lm& model, torch::optim::AdamW& optimizer,
+                                   WeightAverage* ema) {
   const std::string state_path = join_path(dir, "trainer_state.json");
   const Json js = read_json(state_path);
   TrainerState state = TrainerState::from_json(js, state_path);
@@ -166,6 +168,15 @@ TrainerState load_train_checkpoint(const std::string& dir, lm::Qwen3Lm& model, t
     adam.step[param] = step.get<int64_t>();
   }
   set_adamw_state(optimizer, model, adam);
+  if (ema != nullptr) {
+    torch::NoGradGuard no_grad;
+    for (auto& [param, w] : *ema) {
+      auto it = tensors.find("ema/" + param);
+      require(it != tensors.end(), opt_path + ": no weight average of '" + param +
+                                       "' (the checkpoint was written without ema_decay)");
+      w.copy_(it->second);
+    }
+  }
   return state;
 }
 

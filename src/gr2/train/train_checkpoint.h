@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -36,17 +37,23 @@ struct TrainerState {
 // RUN/checkpoints.
 std::string checkpoints_dir(const std::string& run_dir);
 
-// Writes a checkpoint of (model, optimizer, state) for state.step and points `latest` at it;
-// keeps only the newest `keep` checkpoints (>= 1).
+// The moving average of the weights a run keeps when [stage] ema_decay > 0, by parameter name.
+using WeightAverage = std::map<std::string, torch::Tensor>;
+
+// Writes a checkpoint of (model, optimizer, state, the weight average `ema` if not empty: stored as
+// "ema/<param>" in optimizer.safetensors) for state.step and points `latest` at it; keeps only the
+// newest `keep` checkpoints (>= 1).
 void save_train_checkpoint(const std::string& run_dir, lm::Qwen3Lm& model, torch::optim::AdamW& optimizer,
-                           const TrainerState& state, int keep = 1);
+                           const TrainerState& state, int keep = 1, const WeightAverage& ema = {});
 
 // The directory of the newest complete checkpoint of RUN, if any.
 std::optional<std::string> latest_checkpoint(const std::string& run_dir);
 
 // Loads a checkpoint directory: copies the weights into `model` (same config required), the
 // moments into `optimizer` and returns the trainer state. Throws Error naming the file.
+// When `ema` is given, its tensors (same names) are filled from the checkpoint's "ema/<param>"
+// (Error naming the file when one is missing).
 TrainerState load_train_checkpoint(const std::string& checkpoint_dir, lm::Qwen3Lm& model,
-                                   torch::optim::AdamW& optimizer);
+                                   torch::optim::AdamW& optimizer, WeightAverage* ema = nullptr);
 
 }  // namespace gr2::train

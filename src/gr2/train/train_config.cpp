@@ -32,7 +32,8 @@ const ConfigFields<TrainConfig>& train_fields() {
                                  .integer("log_every", &C::log_every, 1, INT64_MAX / 2)
                                  .integer("seed", &C::seed, 0, INT64_MAX)
                                  .integer("threads", &C::threads, 0, 1024)
-                                 .text("precision", &C::precision);
+                                 .text("precision", &C::precision)
+                                 .real("ema_decay", &C::ema_decay, 0.0, 0.999999);
   return fields;
 }
 
@@ -41,7 +42,7 @@ const ConfigFields<TrainConfig>& train_fields() {
 TrainConfig TrainConfig::from_section(ConfigSection& s, const TrainConfig& d, TrainKeys keys) {
   TrainConfig c = d;
   if (keys == TrainKeys::All) train_fields().read(s, c);
-  else train_fields().read(s, c, {"batch_size", "seq_len", "grad_accum", "eval_every"});
+  else train_fields().read(s, c, {"batch_size", "seq_len", "grad_accum", "eval_every", "ema_decay"});
   c.validate(s.name());
   return c;
 }

@@ -16,7 +16,7 @@ namespace gr2::train {
 
 // Which of the keys a stage reads. A stage that does not train on fixed token batches (RL: its
 // batch is prompts_per_step x group_size rollouts, no held-out evaluation) does not read
-// batch_size, seq_len, grad_accum and eval_every, so its section rejects them as unknown keys.
+// batch_size, seq_len, grad_accum, eval_every and ema_decay, so its section rejects them as unknown keys.
 enum class TrainKeys { All, NoTokenBatches };
 
 struct TrainConfig {
@@ -38,6 +38,10 @@ struct TrainConfig {
   uint64_t seed = 0;              // data order (each step's batch is a function of seed and step)
   int64_t threads = 0;            // LibTorch intra-op threads (0 = LibTorch's default)
   std::string precision = "auto"; // "auto": bf16 autocast on CUDA, float32 on CPU; "float32": never autocast
+  double ema_decay = 0.0;         // > 0: keep an exponential moving average of the weights (after each
+                                  // step: ema = d * ema + (1 - d) * weights, from the starting weights)
+                                  // and end the run with it as the model; 0 = the last step's weights.
+                                  // Token-batch stages only (pretrain, midtrain, SFT)
 
   // Reads the training keys of `section` (other keys of the section are left for the caller, who
   // calls finish()); absent keys keep the values of `defaults`. Throws Error naming key and line.

@@ -172,7 +172,8 @@ TrainSummary Trainer::run() {
                                    {"lr", s.lr},
                                    {"tok/s", run_.train_seconds() > 0 ? static_cast<double>(run_.tokens()) / run_.train_seconds() : 0.0}});
     const bool last = done == c.steps;
-    if (last || (c.eval_every > 0 && done % c.eval_every == 0)) {
+    // With a weight average the final evaluation is the average's (below, after the checkpoint).
+    if ((last && !run_.has_weight_average()) || (!last && c.eval_every > 0 && done % c.eval_every == 0)) {
       Json m = evaluate(done);
       if (last) summary.final_eval = m;
     }
@@ -180,7 +181,9 @@ TrainSummary Trainer::run() {
   }
   if (!recent.empty()) summary.last_loss = recent_sum / static_cast<double>(recent.size());
   progress.finish({{"loss", summary.last_loss}});
-  if (start == c.steps) summary.final_eval = evaluate(c.steps);
+  // The run ends with the weight average as its model (the checkpoint keeps both).
+  run_.load_weight_average_into_model();
+  if (start == c.steps || run_.has_weight_average()) summary.final_eval = evaluate(c.steps);
   summary.tokens = run_.tokens();
   summary.train_seconds = run_.train_seconds();
   summary.tokens_per_second = summary.train_seconds > 0 ? static_cast<double>(summary.tokens) / summary.train_seconds : 0.0;

@@ -87,7 +87,8 @@ class Trainer {
 
   // Resumes when asked and possible (refusing a checkpoint of another config), then trains to
   // config.steps, evaluating and checkpointing on schedule; the last step is always evaluated and
-  // checkpointed (when run_dir is set).
+  // checkpointed (when run_dir is set). With config.ema_decay > 0 the model ends holding the
+  // weight average (the final evaluation is the average's).
   TrainSummary run();
 
   // One optimizer step on task.batch(step) (exposed for tests; run() calls it).

@@ -93,6 +93,14 @@ TrainingRun::TrainingRun(lm::Qwen3Lm model, RunOptions options) : model_(std::mo
   model_->train();
   optimizer_ = make_adamw(model_, options_.config);
   params_ = model_->parameters();
+  if (options_.config.ema_decay > 0) {
+    torch::NoGradGuard no_grad;
+    for (const auto& p : model_->named_parameters()) {
+      auto& avg = ema_[p.key()];
+      avg = p.value().detach().to(torch::kFloat).clone();
+      ema_pairs_.emplace_back(avg, p.value());
+    }
+  }
   autocast_ = options_.config.precision == "auto" && autocast_available(options_.device);
   if (const char* kill = std::getenv("GR2_FAULT_KILL_AT_STEP")) kill_at_step_ = std::atoll(kill);
 }
@@ -104,7 +112,7 @@ RunStart TrainingRun::begin() {
   const std::string& label = options_.label;
   if (options_.resume && !options_.run_dir.empty()) {
     if (const auto dir = latest_checkpoint(options_.run_dir)) {
-      TrainerState state = load_train_checkpoint(*dir, model_, *optimizer_);
+      TrainerState state = load_train_checkpoint(*dir, model_, *optimizer_, ema_.empty() ? nullptr : &ema_);
       const Json want = resume_relevant(options_.resume_config);
       const Json have = resume_relevant(state.config);
       if (want != have) {
@@ -155,7 +163,18 @@ double TrainingRun::clip_and_step() {
   }
   const double norm = clip_gradients(params_, options_.config.grad_clip);
   optimizer_->step();
+  if (!ema_pairs_.empty()) {
+    torch::NoGradGuard no_grad;
+    const double d = options_.config.ema_decay;
+    for (auto& [avg, param] : ema_pairs_) avg.mul_(d).add_(param.detach().to(torch::kFloat), 1.0 - d);
+  }
   return norm;
+}
+
+void TrainingRun::load_weight_average_into_model() {
+  if (ema_pairs_.empty()) return;
+  torch::NoGradGuard no_grad;
+  for (auto& [avg, param] : ema_pairs_) param.copy_(avg);
 }
 
 void TrainingRun::count(int64_t tokens, double seconds) {
@@ -181,7 +200,7 @@ void TrainingRun::checkpoint(int64_t steps_done, const Json& stage_state) {
   state.train_seconds = train_seconds_;
   state.config = options_.resume_config;
   state.extra = Json{{"label", options_.label}, {"stage_state", stage_state}};
-  save_train_checkpoint(options_.run_dir, model_, *optimizer_, state, options_.keep_checkpoints);
+  save_train_checkpoint(options_.run_dir, model_, *optimizer_, state, options_.keep_checkpoints, ema_);
 }
 
 }  // namespace gr2::train

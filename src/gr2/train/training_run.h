@@ -12,6 +12,8 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <torch/optim/adamw.h>
 
@@ -19,6 +21,7 @@
 #include "gr2/core/metrics_log.h"
 #include "gr2/dist/world.h"
 #include "gr2/lm/qwen3_model.h"
+#include "gr2/train/train_checkpoint.h"
 #include "gr2/train/train_config.h"
 
 namespace gr2::train {
@@ -76,6 +79,12 @@ class TrainingRun {
   // gradients, scaled down to config.grad_clip when larger (as torch's clip_grad_norm_; grad_clip
   // 0 = none), then one AdamW step. Returns the norm before clipping.
   double clip_and_step();
+  // With config.ema_decay > 0 (else no-ops / false): the moving average of the weights, updated by
+  // every clip_and_step(), saved in and restored from checkpoints.
+  bool has_weight_average() const { return !ema_.empty(); }
+  // Copies the weight average into the model (call after the last step, before saving the model).
+  void load_weight_average_into_model();
+
   // True when forward passes should run under bf16 autocast (precision "auto" on CUDA).
   bool autocast() const { return autocast_; }
 
@@ -108,6 +117,8 @@ class TrainingRun {
   RunOptions options_;
   std::unique_ptr<torch::optim::AdamW> optimizer_;
   std::vector<torch::Tensor> params_;
+  WeightAverage ema_;                       // by parameter name; empty unless config.ema_decay > 0
+  std::vector<std::pair<torch::Tensor, torch::Tensor>> ema_pairs_;  // (average, parameter)
   std::unique_ptr<MetricsLog> log_;
   bool autocast_ = false;
   int64_t kill_at_step_ = -1;  // GR2_FAULT_KILL_AT_STEP, -1 when unset

@@ -21,6 +21,8 @@
 #include "gr2/data/data_dir.h"
 #include "gr2/data/slates.h"
 #include "gr2/lm/checkpoint_dir.h"
+#include "gr2/lm/constraint_replay.h"
+#include "gr2/lm/permutation_constraint.h"
 #include "gr2/lm/model_checkpoint.h"
 #include "gr2/lm/vocabulary.h"
 #include "gr2/prompt/prompt_renderer.h"
@@ -80,6 +82,7 @@ const ConfigFields<SftConfig>& sft_fields() {
   static const auto fields = ConfigFields<C>()
                                  .real("reasoning_weight", &C::reasoning_weight, 0.0, 100.0)
                                  .real("answer_weight", &C::answer_weight, 0.0, 100.0)
+                                 .real("choice_weight", &C::choice_weight, 0.0, 100.0)
                                  .flag("think", &C::think)
                                  .integer("max_history", &C::max_history, 0, 10000)
                                  .integer("title_chars", &C::title_chars, 0, 10000)
@@ -120,7 +123,7 @@ namespace {
 // The accepted traces as training examples (and what was seen on the way).
 struct TraceExamples {
   std::vector<LmExample> train, valid;
-  int64_t traces = 0, accepted = 0, longest = 0, truncated = 0, longest_reasoning = 0;
+  int64_t traces = 0, accepted = 0, longest = 0, truncated = 0, longest_reasoning = 0, choice_tokens = 0;
 };
 
 TraceExamples read_trace_examples(const SftConfig& config, const SftOptions& options, const DataDir& data,
@@ -139,7 +142,14 @@ TraceExamples read_trace_examples(const SftConfig& config, const SftOptions& opt
       out.longest_reasoning = std::max<int64_t>(out.longest_reasoning, close - part.begin());
       e.add(part, static_cast<float>(config.reasoning_weight));
     }
-    e.add(vocab.encode(ex.answer_part), static_cast<float>(config.answer_weight));
+    const std::vector<int64_t> answer = vocab.encode(ex.answer_part);
+    const int64_t answer_start = e.size();
+    e.add(answer, static_cast<float>(config.answer_weight));
+    if (config.choice_weight > 0)
+      for (auto& c : answer_choice_sets(renderer, vocab, request, answer)) {
+        e.add_choice(answer_start + c.index, std::move(c.allowed), static_cast<float>(config.choice_weight));
+        ++out.choice_tokens;
+      }
     out.longest = std::max(out.longest, e.size());
     out.truncated += e.size() > config.train.seq_len + 1;
     return e;
@@ -178,6 +188,23 @@ TraceExamples read_trace_examples(const SftConfig& config, const SftOptions& opt
 }
 
 }  // namespace
+
+std::vector<LmExample::ChoiceSet> answer_choice_sets(const prompt::PromptRenderer& renderer, const lm::Vocabulary& vocab,
+                                                     const RankRequest& request, const std::vector<int64_t>& answer) {
+  // Replay the answer constraint LmReranker decodes with (a permutation of the candidates' SIDs,
+  // then <|im_end|>) over the answer: the allowed set at each of its tokens.
+  std::vector<std::vector<int64_t>> candidates;
+  for (const auto& spelling : renderer.candidate_sids(request)) candidates.push_back(vocab.encode(spelling));
+  lm::PermutationFormat format;
+  format.end = {vocab.im_end_id()};
+  lm::PermutationConstraint constraint(std::move(candidates), format);
+  const std::vector<lm::RecordedStep> steps = lm::replay_constraint(constraint, answer);
+  std::vector<LmExample::ChoiceSet> out;
+  for (size_t t = 0; t < steps.size(); ++t)
+    if (steps[t].kind() == lm::AllowedTokens::Kind::Only && steps[t].tokens().size() > 1)
+      out.push_back(LmExample::ChoiceSet{static_cast<int64_t>(t), steps[t].tokens(), 1.0f});
+  return out;
+}
 
 std::pair<RankRequest, std::vector<int>> shuffle_candidates(const RankRequest& request, const std::vector<int>& order, uint64_t seed) {
   Rng rng(seed);
@@ -218,7 +245,8 @@ Json run_sft(const SftConfig& config, const SftOptions& options) {
   const Json description{{"stage", "sft"},          {"traces", options.traces_path}, {"traces_read", ex.traces},
                          {"accepted", ex.accepted}, {"train_examples", ex.train.size()}, {"valid_examples", ex.valid.size()},
                          {"longest_tokens", ex.longest}, {"truncated_examples", ex.truncated},
-                         {"longest_reasoning_tokens", ex.longest_reasoning}, {"config", config.to_json()}};
+                         {"longest_reasoning_tokens", ex.longest_reasoning}, {"choice_tokens", ex.choice_tokens},
+                         {"config", config.to_json()}};
   SftTask task(std::move(ex.train), std::move(ex.valid), config.train.batch_size, config.train.seq_len, vocab.pad_id(),
                config.train.seed, description);
   make_directories(options.out_dir);

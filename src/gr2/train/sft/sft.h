@@ -12,10 +12,17 @@
 
 #include "gr2/core/jsonl.h"
 #include "gr2/data/rank_request.h"
+#include "gr2/train/lm_batch.h"
 #include "gr2/train/train_config.h"
 
 namespace gr2 {
 class Config;
+}
+namespace gr2::lm {
+class Vocabulary;
+}
+namespace gr2::prompt {
+class PromptRenderer;
 }
 
 namespace gr2::train::sft {
@@ -24,6 +31,11 @@ struct SftConfig {
   TrainConfig train;              // steps, batch_size, seq_len (longest example kept), learning rate, ...
   double reasoning_weight = 0.5;  // lambda_r: loss weight of reasoning tokens (and "</think>")
   double answer_weight = 1.0;     // lambda_o: loss weight of the ranking tokens and the final <|im_end|>
+  double choice_weight = 0.0;     // weight of the choice loss on the answer: at each token where the
+                                  // answer constraint allows more than one (the first code of each
+                                  // SID, ...), the cross-entropy over the allowed tokens only, as
+                                  // constrained decoding sees them (token_loss.h); added to the token
+                                  // loss above, which still teaches the copies. 0 = off
   bool think = true;              // train with the <think> block; false = direct answers (reasoning dropped)
   int max_history = 20;           // prompt: history items shown (newest kept)
   int title_chars = 40;           // prompt: title length cap
@@ -52,6 +64,13 @@ struct SftOptions {
 // items, presented differently ([sft] shuffled_copies). Deterministic in `seed`.
 std::pair<RankRequest, std::vector<int>> shuffle_candidates(const RankRequest& request, const std::vector<int>& order,
                                                             uint64_t seed);
+
+// The choices of a direct answer (`answer`: the token ids of answer_part, the candidates' SIDs in
+// the chosen order then <|im_end|>): every token where the answer constraint LmReranker decodes
+// with allows more than one id, with index = its position in `answer`, the allowed ids and weight 1.
+// Throws Error::internal when `answer` is not a permutation of the request's candidates.
+std::vector<LmExample::ChoiceSet> answer_choice_sets(const prompt::PromptRenderer& renderer, const lm::Vocabulary& vocab,
+                                                     const RankRequest& request, const std::vector<int64_t>& answer);
 
 // Trains and writes out_dir. Returns the training summary (+ example counts) as JSON.
 Json run_sft(const SftConfig& config, const SftOptions& options);
