@@ -172,6 +172,46 @@ TEST_F(RlSelection, RlWritesThePolicyOfTheBestValidationStep) {
   }
 }
 
+TEST_F(RlSelection, WithAConfidenceACheckpointMustBeatTheStartWithAnIntervalAboveZero) {
+  // 0.95 blocks the small gains of this tiny world; 0.01 (an interval about its own estimate) lets
+  // the better checkpoint through, so both paths are taken.
+  int64_t passed = 0;
+  for (const auto& [lr, confidence] : std::vector<std::pair<std::string, std::string>>{
+           {"0.003", "0.95"}, {"0.03", "0.95"}, {"0.003", "0.01"}}) {
+    const std::string out = "rl_gate" + lr + "_" + confidence;
+    const CliResult r =
+        run_cli(rl_args(out, "--set rl.learning_rate=" + lr + " --set rl.validation_confidence=" + confidence));
+    ASSERT_EQ(r.status, 0) << r.output;
+    const Json v = validation_summary(tmp_->path(out));
+    const Json& scores = v.at("scores");
+    ASSERT_EQ(scores.size(), 3u) << v.dump();
+    const double start = scores[0].at("score").get<double>();
+    EXPECT_FALSE(scores[0].contains("vs_start"));
+    int64_t best = 0;
+    double best_score = start;
+    for (size_t i = 1; i < scores.size(); ++i) {
+      const Json& s = scores[i];
+      const Json& d = s.at("vs_start");
+      // R@3 is defined on every slate: the difference is the difference of the means.
+      EXPECT_NEAR(d.at("diff").get<double>(), s.at("score").get<double>() - start, 1e-9);
+      EXPECT_LE(d.at("lo").get<double>(), d.at("hi").get<double>());
+      if (confidence == "0.95") {  // a narrow percentile interval need not hold its own estimate
+        EXPECT_LE(d.at("lo").get<double>(), d.at("diff").get<double>() + 1e-12);
+        EXPECT_GE(d.at("hi").get<double>(), d.at("diff").get<double>() - 1e-12);
+      }
+      if (d.at("lo").get<double>() > 0 && s.at("score").get<double>() > best_score) {
+        best_score = s.at("score").get<double>();
+        best = s.at("step").get<int64_t>();
+      }
+    }
+    EXPECT_EQ(v.at("selected_step").get<int64_t>(), best) << v.dump();
+    if (best == 0) EXPECT_TRUE(same_weights(tmp_->path(out), tmp_->path("init"))) << v.dump();
+    passed += best > 0;
+    std::cout << "lr " << lr << " confidence " << confidence << ": selected step " << best << "\n";
+  }
+  EXPECT_GE(passed, 1) << "no checkpoint passed the gate: the test did not take that path";
+}
+
 TEST_F(RlSelection, KilledAndResumedSelectsAsUninterrupted) {
   const CliResult full = run_cli(rl_args("rl_full", "--set rl.learning_rate=0.3"));
   ASSERT_EQ(full.status, 0) << full.output;

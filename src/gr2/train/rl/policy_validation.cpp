@@ -1,6 +1,8 @@
 // Greedy validation of an RL policy on a fixed sample of validation-split slates.
 #include "gr2/train/rl/policy_validation.h"
 
+#include <limits>
+
 #include <algorithm>
 #include <numeric>
 
@@ -74,6 +76,7 @@ ValidationScore validate_policy(LmReranker& reranker, const std::vector<Slate>& 
   std::vector<int64_t> counts(metrics.size(), 0);
   double score_sum = 0;
   int64_t score_count = 0, invalid = 0;
+  std::vector<double> per_slate;
   for (size_t i = 0; i < slates.size(); ++i) {
     const std::vector<int>& labels = slates[i].labels;
     const PolicyAnswer answer = to_policy_answer(answers[i].parsed);
@@ -84,12 +87,15 @@ ValidationScore validate_policy(LmReranker& reranker, const std::vector<Slate>& 
         sums[m] += *v;
         ++counts[m];
       }
-    if (auto v = compute_metric(metric, labels, order)) {
+    const auto v = compute_metric(metric, labels, order);
+    per_slate.push_back(v ? *v : std::numeric_limits<double>::quiet_NaN());
+    if (v) {
       score_sum += *v;
       ++score_count;
     }
   }
   ValidationScore out;
+  out.per_slate = std::move(per_slate);
   out.slates = static_cast<int64_t>(slates.size());
   out.score = score_count > 0 ? score_sum / static_cast<double>(score_count) : 0.0;
   out.metrics = Json::object();

@@ -28,6 +28,8 @@ struct ValidationScore {
   double score = 0;       // the mean of the selection metric
   Json metrics;           // {"R@1": mean, "N@3": ..., "invalid_rate": share}: the standard metrics
   int64_t slates = 0;
+  std::vector<double> per_slate;  // [slates] the selection metric of each slate, NaN where undefined
+                                  // (AUC without a negative): the pairs of a paired bootstrap
 };
 
 // The greedy answers of `reranker` to `slates` (each with a positive label), scored with `metric`

@@ -24,6 +24,7 @@
 #include "gr2/lm/model_checkpoint.h"
 #include "gr2/reranker/lm_reranker.h"
 #include "gr2/train/rl/dynamic_sampling.h"
+#include "gr2/rank/bootstrap.h"
 #include "gr2/train/rl/policy_validation.h"
 #include "gr2/train/autocast.h"
 #include "gr2/train/epoch_order.h"
@@ -105,6 +106,7 @@ const ConfigFields<RlConfig>& rl_fields() {
                                  .integer("max_think_tokens", &C::max_think_tokens, 0, 100000)
                                  .integer("validation_slates", &C::validation_slates, 0, 100000000)
                                  .text("validation_metric", &C::validation_metric)
+                                 .real("validation_confidence", &C::validation_confidence, 0.0, 0.999)
                                  .real("eps_low", &C::loss, &DapoLossOptions::eps_low, 0.0, 1.0)
                                  .real("eps_high", &C::loss, &DapoLossOptions::eps_high, 0.0, 10.0)
                                  .real("kl_coef", &C::loss, &DapoLossOptions::kl_coef, 0.0, 100.0)
@@ -359,6 +361,7 @@ class PolicySelection {
                   const Json& stage_state)
       : enabled_(config.validation_slates > 0),
         metric_(parse_metric(config.validation_metric)),
+        confidence_(config.validation_confidence),
         last_step_(config.train.steps),
         init_dir_(options.init_dir),
         best_dir_(join_path(options.out_dir, "best_validation")) {
@@ -367,17 +370,28 @@ class PolicySelection {
     best_step_ = stage_state.value("best_step", int64_t{0});
     if (stage_state.contains("best_score")) best_score_ = stage_state["best_score"].get<double>();
     records_ = stage_state.value("validation", Json::array());
+    start_values_ = stage_state.value("start_values", std::vector<double>());
     log_info(strprintf("gr2 rl: the policy is selected by %s on %zu validation slates", metric_.name.c_str(),
                        slates_.size()));
   }
   bool enabled() const { return enabled_; }
 
   // Scores the re-ranker's current policy after `step` steps; a strictly better score than the best
-  // so far makes it the best (its weights saved unless it is the last step, which is saved anyway).
+  // so far makes it the best (its weights saved unless it is the last step, which is saved anyway)
+  // — with validation_confidence > 0, only when it also beats the start (step 0) with the paired
+  // bootstrap interval of the difference above zero.
   void consider(LmReranker& reranker, int64_t step) {
     Stopwatch clock;
     const ValidationScore v = validate_policy(reranker, slates_, metric_);
-    const bool better = !best_score_ || v.score > *best_score_;
+    if (step == 0) start_values_ = v.per_slate;
+    bool beats_start = true;
+    Json versus_start;
+    if (step > 0 && confidence_ > 0) {
+      const Interval d = difference_to_start(v.per_slate);
+      beats_start = d.lo > 0;
+      versus_start = Json{{"diff", d.estimate}, {"lo", d.lo}, {"hi", d.hi}};
+    }
+    const bool better = (!best_score_ || v.score > *best_score_) && beats_start;
     if (better) {
       best_score_ = v.score;
       best_step_ = step;
@@ -387,14 +401,19 @@ class PolicySelection {
     record["step"] = step;
     record["score"] = v.score;
     record["seconds"] = clock.seconds();
+    if (!versus_start.is_null()) record["vs_start"] = versus_start;
     records_.push_back(record);
-    log_info(strprintf("gr2 rl: validation after step %lld: %s %.4f (R@1 %.4f), best: step %lld (%.4f), %.1f s",
+    const std::string gate =
+        versus_start.is_null() ? std::string()
+                               : strprintf(", vs start %+.4f [%+.4f, %+.4f]", versus_start["diff"].get<double>(),
+                                           versus_start["lo"].get<double>(), versus_start["hi"].get<double>());
+    log_info(strprintf("gr2 rl: validation after step %lld: %s %.4f (R@1 %.4f)%s, best: step %lld (%.4f), %.1f s",
                        static_cast<long long>(step), metric_.name.c_str(), v.score, v.metrics["R@1"].get<double>(),
-                       static_cast<long long>(best_step_), *best_score_, clock.seconds()));
+                       gate.c_str(), static_cast<long long>(best_step_), *best_score_, clock.seconds()));
   }
   // What a checkpoint stores to resume the selection.
   Json state() const {
-    Json j{{"best_step", best_step_}, {"validation", records_}};
+    Json j{{"best_step", best_step_}, {"validation", records_}, {"start_values", start_values_}};
     if (best_score_) j["best_score"] = *best_score_;
     return j;
   }
@@ -419,8 +438,24 @@ class PolicySelection {
   }
 
  private:
+  // Paired bootstrap interval of mean(values - start's values) over the slates where both are defined.
+  Interval difference_to_start(const std::vector<double>& values) const {
+    check_internal(values.size() == start_values_.size(), "PolicySelection: the start was not scored");
+    std::vector<double> now, start;
+    for (size_t i = 0; i < values.size(); ++i)
+      if (!std::isnan(values[i]) && !std::isnan(start_values_[i])) {
+        now.push_back(values[i]);
+        start.push_back(start_values_[i]);
+      }
+    BootstrapOptions b;
+    b.confidence = confidence_;
+    return paired_bootstrap_diff(now, start, b);
+  }
+
   bool enabled_;
   MetricSpec metric_;
+  double confidence_;
+  std::vector<double> start_values_;  // the start's per-slate metric (the pairs of the bootstrap)
   int64_t last_step_;
   std::string init_dir_, best_dir_;
   std::vector<Slate> slates_;

@@ -43,6 +43,10 @@ struct RlConfig {
   int64_t validation_slates = 256; // validation slates (with a positive) scored at the start and at
                                    // each checkpoint; the best policy is kept (0 = keep the last step)
   std::string validation_metric = "N@3";  // the selection metric: R@K, N@K or AUC (rank/metrics.h)
+  double validation_confidence = 0.0;  // > 0: a checkpoint is selected over the start only when the
+                                       // paired bootstrap interval (at this confidence) of its metric
+                                       // minus the start's, on the validation slates, lies above zero;
+                                       // 0 = the best score wins, however small the margin
   DapoLossOptions loss;
   RewardConfig reward;
 
