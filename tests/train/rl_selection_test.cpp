@@ -205,7 +205,9 @@ TEST_F(RlSelection, WithAConfidenceACheckpointMustBeatTheStartWithAnIntervalAbov
       }
     }
     EXPECT_EQ(v.at("selected_step").get<int64_t>(), best) << v.dump();
-    if (best == 0) EXPECT_TRUE(same_weights(tmp_->path(out), tmp_->path("init"))) << v.dump();
+    if (best == 0) {
+      EXPECT_TRUE(same_weights(tmp_->path(out), tmp_->path("init"))) << v.dump();
+    }
     passed += best > 0;
     std::cout << "lr " << lr << " confidence " << confidence << ": selected step " << best << "\n";
   }

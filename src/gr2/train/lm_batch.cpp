@@ -10,7 +10,10 @@
 namespace gr2::train {
 
 LmBatch LmBatch::slice_rows(int64_t begin, int64_t end) const {
-  LmBatch out{input_ids.slice(0, begin, end), targets.slice(0, begin, end), weights.slice(0, begin, end)};
+  LmBatch out;
+  out.input_ids = input_ids.slice(0, begin, end);
+  out.targets = targets.slice(0, begin, end);
+  out.weights = weights.slice(0, begin, end);
   if (choices.defined()) {
     out.choices = choices.slice(0, begin, end);
     out.choice_weights = choice_weights.slice(0, begin, end);
@@ -34,7 +37,10 @@ LmBatch LmBatch::slice_rows(int64_t begin, int64_t end) const {
 
 LmBatch LmBatch::to(const torch::Device& device) const {
   if (input_ids.device() == device) return *this;
-  LmBatch out{input_ids.to(device), targets.to(device), weights.to(device)};
+  LmBatch out;
+  out.input_ids = input_ids.to(device);
+  out.targets = targets.to(device);
+  out.weights = weights.to(device);
   if (choices.defined()) {
     out.choices = choices.to(device);
     out.choice_weights = choice_weights.to(device);
@@ -101,7 +107,10 @@ LmBatch collate(const std::vector<LmExample>& examples, int64_t pad_id, int64_t 
       }
     }
   }
-  LmBatch out{ids, tgt, w};
+  LmBatch out;
+  out.input_ids = ids;
+  out.targets = tgt;
+  out.weights = w;
   if (A > 0) {
     out.choices = torch::full({B, T, A}, -1, torch::kLong);
     out.choice_weights = torch::zeros({B, T}, torch::kFloat);
