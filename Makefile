@@ -23,6 +23,9 @@ demo: build
 
 test:
 	@scripts/install_deps.sh test
+	@# The pinned Python environments (downloads, once) are made while the build compiles; the calls
+	@# after the build wait for them (a lock). Their log: $(BUILD_DIR)/python-envs.log.
+	@mkdir -p $(BUILD_DIR) && { scripts/reference_env.sh && scripts/reference_env.sh api; } >$(BUILD_DIR)/python-envs.log 2>&1 &
 	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DGR2_BUILD_TESTS=ON $(CMAKE_ARGS) >/dev/null
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 	@# The reference tests (HF tokenizers, transformers) find the pinned PyPI environment through
