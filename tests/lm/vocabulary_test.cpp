@@ -8,6 +8,7 @@
 
 #include "gr2/core/file_io.h"
 #include "gr2/core/jsonl.h"
+#include "gr2/lm/answer_format.h"
 #include "gr2/lm/vocabulary.h"
 #include "gr2/sid/sid_table.h"
 #include "test_util.h"
@@ -112,6 +113,32 @@ TEST(VocabularyTest, IdLayout) {
   EXPECT_LT(tokens * 3, bytes * 2);
   // Digits are split.
   EXPECT_EQ(v.encode("2024").size(), 4u);
+}
+
+// The answer format that decoding and SFT's choice loss share: the direct answer only ends with
+// <|im_end|>; with a think block the free part is capped, closed by </think> and a newline, and
+// may not contain the turn's control tokens.
+TEST(VocabularyTest, AnswerFormatNamesTheVocabularysTokens) {
+  const Vocabulary& v = trained();
+  const PermutationFormat direct = answer_format(v, false, 96);
+  EXPECT_FALSE(direct.think);
+  EXPECT_EQ(direct.end, std::vector<int64_t>{v.im_end_id()});
+  EXPECT_TRUE(direct.separator.empty());
+  const PermutationFormat think = answer_format(v, true, 96);
+  EXPECT_TRUE(think.think);
+  EXPECT_EQ(think.end, std::vector<int64_t>{v.im_end_id()});
+  EXPECT_EQ(think.think_end, v.think_end_id());
+  EXPECT_EQ(think.max_think_tokens, 96);
+  EXPECT_EQ(think.after_think, v.encode("\n"));
+  EXPECT_EQ(std::set<int64_t>(think.banned_in_think.begin(), think.banned_in_think.end()),
+            (std::set<int64_t>{v.im_end_id(), v.eos_id(), v.im_start_id(), v.think_begin_id()}));
+  // A think answer of 3 free tokens over candidates {5} and {6, 7}: the constraint accepts it.
+  PermutationConstraint c({{5}, {6, 7}}, think);
+  for (int64_t t : std::vector<int64_t>{1, 1, 1, v.think_end_id()}) c.advance(t);
+  for (int64_t t : v.encode("\n")) c.advance(t);
+  for (int64_t t : std::vector<int64_t>{6, 7, 5, v.im_end_id()}) c.advance(t);
+  EXPECT_TRUE(c.done());
+  EXPECT_EQ(c.order(), (std::vector<int64_t>{1, 0}));
 }
 
 TEST(VocabularyTest, SidTokens) {

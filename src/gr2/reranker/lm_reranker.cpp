@@ -6,6 +6,7 @@
 #include "gr2/core/error.h"
 #include "gr2/core/file_io.h"
 #include "gr2/core/timing.h"
+#include "gr2/lm/answer_format.h"
 #include "gr2/lm/checkpoint_dir.h"
 #include "gr2/lm/generator.h"
 #include "gr2/lm/model_checkpoint.h"
@@ -120,15 +121,8 @@ int64_t LmReranker::answer_budget(const std::vector<std::vector<int64_t>>& candi
 
 std::unique_ptr<lm::LogitConstraint> LmReranker::make_constraint(std::vector<std::vector<int64_t>> candidates) const {
   if (!options_.constrained) return nullptr;
-  lm::PermutationFormat format;
-  format.end = {vocabulary_.im_end_id()};
-  format.think = options_.prompt.think;
-  format.think_end = vocabulary_.think_end_id();
-  format.max_think_tokens = options_.max_think_tokens;
-  format.after_think = newline_;
-  format.banned_in_think = {vocabulary_.im_end_id(), vocabulary_.eos_id(), vocabulary_.im_start_id(),
-                            vocabulary_.think_begin_id()};
-  return std::make_unique<lm::PermutationConstraint>(std::move(candidates), format);
+  return std::make_unique<lm::PermutationConstraint>(
+      std::move(candidates), lm::answer_format(vocabulary_, options_.prompt.think, options_.max_think_tokens));
 }
 
 int64_t LmReranker::max_answer_tokens(const RankRequest& request) const {

@@ -20,6 +20,7 @@
 #include "gr2/data/catalog.h"
 #include "gr2/data/data_dir.h"
 #include "gr2/data/slates.h"
+#include "gr2/lm/answer_format.h"
 #include "gr2/lm/checkpoint_dir.h"
 #include "gr2/lm/constraint_replay.h"
 #include "gr2/lm/permutation_constraint.h"
@@ -195,9 +196,8 @@ std::vector<LmExample::ChoiceSet> answer_choice_sets(const prompt::PromptRendere
   // then <|im_end|>) over the answer: the allowed set at each of its tokens.
   std::vector<std::vector<int64_t>> candidates;
   for (const auto& spelling : renderer.candidate_sids(request)) candidates.push_back(vocab.encode(spelling));
-  lm::PermutationFormat format;
-  format.end = {vocab.im_end_id()};
-  lm::PermutationConstraint constraint(std::move(candidates), format);
+  // The part after any think block: the direct answer's format.
+  lm::PermutationConstraint constraint(std::move(candidates), lm::answer_format(vocab, /*think=*/false, 0));
   const std::vector<lm::RecordedStep> steps = lm::replay_constraint(constraint, answer);
   std::vector<LmExample::ChoiceSet> out;
   for (size_t t = 0; t < steps.size(); ++t)
