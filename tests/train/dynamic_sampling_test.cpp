@@ -34,6 +34,24 @@ TEST(DynamicSampling, DropsTiedGroupsAndRefills) {
   EXPECT_NEAR(sum, 0.0, 1e-9);
 }
 
+// The advantages are computed over every kept group together, whichever round drew it.
+TEST(DynamicSampling, BatchNormalisesAcrossRounds) {
+  auto draw = [](int64_t n, int64_t round) {
+    std::vector<std::vector<double>> g;
+    for (int64_t i = 0; i < n; ++i) g.push_back(round == 0 && i == 0 ? std::vector<double>{1.0, 0.0}
+                                                : round == 0         ? std::vector<double>{0.5, 0.5}
+                                                                     : std::vector<double>{0.6, 0.4});
+    return g;
+  };
+  const auto c = collect_groups(2, 3, true, draw, AdvantageNorm::Batch);
+  ASSERT_EQ(c.kept.size(), 2u);
+  EXPECT_EQ(c.kept[1].round, 1);
+  const auto expected = batch_advantages({{1.0, 0.0}, {0.6, 0.4}}, AdvantageNorm::Batch);
+  EXPECT_EQ(c.kept[0].advantages, expected[0]);
+  EXPECT_EQ(c.kept[1].advantages, expected[1]);
+  EXPECT_NEAR(c.kept[0].advantages[0] / c.kept[1].advantages[0], 5.0, 1e-9);
+}
+
 TEST(DynamicSampling, StopsAtTheRoundCapAndWithoutDynamicKeepsEverything) {
   auto all_tied = [](int64_t n, int64_t) { return std::vector<std::vector<double>>(static_cast<size_t>(n), {1.0, 1.0}); };
   const auto capped = collect_groups(3, 2, true, all_tied);

@@ -269,6 +269,35 @@ TEST(Rewards, GroupAdvantages) {
   EXPECT_TRUE(group_advantages({}).empty());
 }
 
+// Batch and none scale group-centred rewards by one number for the whole batch (or none), so a
+// group whose answers differ more keeps its larger advantages; group equals group_advantages.
+TEST(Rewards, BatchAdvantages) {
+  const std::vector<std::vector<double>> groups{{1.0, 0.0}, {0.55, 0.45}, {0.3, 0.3}, {0.7}};
+  const auto group = batch_advantages(groups, AdvantageNorm::Group, 0.0);
+  ASSERT_EQ(group.size(), 4u);
+  EXPECT_EQ(group[0], group_advantages(groups[0], 0.0));
+  EXPECT_EQ(group[1], group_advantages(groups[1], 0.0));
+  EXPECT_NEAR(group[1][0], group[0][0], 1e-9);  // a 0.1 spread weighs as much as a 1.0 spread
+  const auto none = batch_advantages(groups, AdvantageNorm::None, 0.0);
+  EXPECT_NEAR(none[0][0], 0.5, 1e-12);
+  EXPECT_NEAR(none[0][1], -0.5, 1e-12);
+  EXPECT_NEAR(none[1][0], 0.05, 1e-12);
+  EXPECT_EQ(none[2], (std::vector<double>{0.0, 0.0}));  // degenerate: zeros, outside the pooled std
+  EXPECT_EQ(none[3], (std::vector<double>{0.0}));       // one reward: zeros
+  // Pooled std: (0.25 + 0.25 + 0.0025 + 0.0025) / (1 + 1) = 0.2525.
+  const auto batch = batch_advantages(groups, AdvantageNorm::Batch, 0.0);
+  const double sd = std::sqrt(0.2525);
+  EXPECT_NEAR(batch[0][0], 0.5 / sd, 1e-12);
+  EXPECT_NEAR(batch[1][1], -0.05 / sd, 1e-12);
+  EXPECT_NEAR(batch[0][0] / batch[1][0], 10.0, 1e-9);
+  EXPECT_EQ(batch[2], (std::vector<double>{0.0, 0.0}));
+  // A batch with no signal at all stays zero (no division by a zero std).
+  for (const auto& a : batch_advantages({{0.2, 0.2}}, AdvantageNorm::Batch)) EXPECT_EQ(a, (std::vector<double>{0.0, 0.0}));
+  EXPECT_EQ(parse_advantage_norm("Batch"), AdvantageNorm::Batch);
+  EXPECT_EQ(advantage_norm_name(parse_advantage_norm("none")), "none");
+  expect_error([] { parse_advantage_norm("std"); }, "expected group, batch or none");
+}
+
 TEST(Rewards, DegenerateGroups) {
   EXPECT_TRUE(group_is_degenerate({0.2, 0.2, 0.2, 0.2}));
   EXPECT_TRUE(group_is_degenerate({-1.0, -1.0}));

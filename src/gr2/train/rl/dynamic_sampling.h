@@ -7,12 +7,14 @@
 #include <functional>
 #include <vector>
 
+#include "gr2/train/rl/rewards.h"
+
 namespace gr2::train::rl {
 
 struct KeptGroup {
   int64_t round = 0;               // which draw() call produced it
   int64_t index = 0;               // its index within that call's groups
-  std::vector<double> advantages;  // group_advantages of its rewards
+  std::vector<double> advantages;  // batch_advantages of its rewards (over all kept groups)
 };
 
 struct GroupCollection {
@@ -24,7 +26,9 @@ struct GroupCollection {
 // Calls draw(n, round) for round = 0, 1, ..., max_refill_rounds, with n = the number of groups
 // still missing (want in round 0); draw returns n groups of rewards. Keeps every group whose
 // rewards are not degenerate (all groups when !dynamic, and then draws once) until `want` are kept.
+// The kept groups' advantages are then computed together (batch_advantages under `norm`).
 GroupCollection collect_groups(int64_t want, int64_t max_refill_rounds, bool dynamic,
-                               const std::function<std::vector<std::vector<double>>(int64_t n, int64_t round)>& draw);
+                               const std::function<std::vector<std::vector<double>>(int64_t n, int64_t round)>& draw,
+                               AdvantageNorm norm = AdvantageNorm::Group);
 
 }  // namespace gr2::train::rl

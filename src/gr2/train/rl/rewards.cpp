@@ -162,6 +162,54 @@ std::vector<double> group_advantages(const std::vector<double>& rewards, double 
   return out;
 }
 
+std::string advantage_norm_name(AdvantageNorm norm) {
+  switch (norm) {
+    case AdvantageNorm::Group: return "group";
+    case AdvantageNorm::Batch: return "batch";
+    case AdvantageNorm::None: return "none";
+  }
+  return "group";
+}
+
+AdvantageNorm parse_advantage_norm(const std::string& name) {
+  std::string lower = name;
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  for (AdvantageNorm n : {AdvantageNorm::Group, AdvantageNorm::Batch, AdvantageNorm::None})
+    if (lower == advantage_norm_name(n)) return n;
+  throw Error("unknown advantage_norm '" + name + "': expected group, batch or none");
+}
+
+std::vector<std::vector<double>> batch_advantages(const std::vector<std::vector<double>>& groups, AdvantageNorm norm,
+                                                  double eps) {
+  std::vector<std::vector<double>> out;
+  out.reserve(groups.size());
+  if (norm == AdvantageNorm::Group) {
+    for (const auto& g : groups) out.push_back(group_advantages(g, eps));
+    return out;
+  }
+  double ss = 0, dof = 0;  // pooled within-group sum of squares and degrees of freedom
+  for (const auto& g : groups) {
+    std::vector<double> a(g.size(), 0.0);
+    if (g.size() >= 2 && !group_is_degenerate(g)) {
+      double mean = 0;
+      for (double r : g) mean += r;
+      mean /= static_cast<double>(g.size());
+      for (size_t i = 0; i < g.size(); ++i) {
+        a[i] = g[i] - mean;
+        ss += a[i] * a[i];
+      }
+      dof += static_cast<double>(g.size() - 1);
+    }
+    out.push_back(std::move(a));
+  }
+  if (norm == AdvantageNorm::Batch && dof > 0) {
+    const double scale = 1.0 / (std::sqrt(ss / dof) + eps);
+    for (auto& a : out)
+      for (double& v : a) v *= scale;
+  }
+  return out;
+}
+
 bool group_is_degenerate(const std::vector<double>& rewards) {
   if (rewards.empty()) return true;
   const auto [lo, hi] = std::minmax_element(rewards.begin(), rewards.end());

@@ -100,6 +100,26 @@ RewardBreakdown compute_reward(const RewardConfig& config, const PolicyAnswer& a
 // degenerate one (group_is_degenerate), gets zeros.
 std::vector<double> group_advantages(const std::vector<double>& rewards, double eps = 1e-6);
 
+// How a group's centred rewards (r_i - group mean) are scaled into advantages.
+enum class AdvantageNorm {
+  Group,  // by the group's own sample std (GRPO/DAPO): every group weighs the same, however small its
+          // reward spread
+  Batch,  // by one pooled within-group std of the whole batch (as REINFORCE++, arXiv 2501.03262,
+          // normalises over the batch): a group whose answers differ more pushes harder
+  None,   // not scaled (Dr. GRPO, arXiv 2503.20783, drops the std): the reward's own units
+};
+std::string advantage_norm_name(AdvantageNorm norm);
+// Parses an advantage_norm_name ("group", "batch", "none"; case-insensitive); throws Error naming
+// the accepted values.
+AdvantageNorm parse_advantage_norm(const std::string& name);
+
+// The advantages of a batch of groups (one vector of rewards each) under `norm`. Degenerate groups
+// (group_is_degenerate) and groups of fewer than two rewards get zeros in every mode; Group equals
+// group_advantages per group; Batch divides by sqrt(sum over groups of sum (r - mean)^2 / sum (n - 1))
+// over the non-degenerate groups, plus eps.
+std::vector<std::vector<double>> batch_advantages(const std::vector<std::vector<double>>& groups, AdvantageNorm norm,
+                                                  double eps = 1e-6);
+
 // True when all rewards are equal within 1e-9 (or the group is empty): such a group has no learning
 // signal, and DAPO's dynamic sampling drops it and samples another.
 bool group_is_degenerate(const std::vector<double>& rewards);

@@ -132,6 +132,11 @@ RlConfig RlConfig::from_config(const Config& config) {
   c.train = TrainConfig::from_section(s, defaults, TrainKeys::NoTokenBatches);
   rl_fields().read(s, c);
   c.reward.kind = parse_reward_kind(s.get_string("reward", reward_kind_name(c.reward.kind)));
+  try {
+    c.advantage_norm = parse_advantage_norm(s.get_string("advantage_norm", advantage_norm_name(c.advantage_norm)));
+  } catch (const Error& e) {
+    throw Error(std::string("[rl] ") + e.what());
+  }
   s.finish();
   try {
     parse_metric(c.validation_metric);
@@ -144,7 +149,9 @@ RlConfig RlConfig::from_config(const Config& config) {
 }
 
 Json RlConfig::to_json() const {
-  Json j{{"train", train.to_json()}, {"reward", reward_kind_name(reward.kind)}};
+  Json j{{"train", train.to_json()},
+         {"reward", reward_kind_name(reward.kind)},
+         {"advantage_norm", advantage_norm_name(advantage_norm)}};
   rl_fields().write(*this, j);
   return j;
 }
@@ -242,7 +249,8 @@ StepRollouts collect_rollouts(LmReranker& reranker, const RlConfig& config, cons
     return groups;
   };
   const GroupCollection collected =
-      collect_groups(config.prompts_per_step, config.max_refill_rounds, config.dynamic_sampling, draw);
+      collect_groups(config.prompts_per_step, config.max_refill_rounds, config.dynamic_sampling, draw,
+                     config.advantage_norm);
   out.diag.groups = collected.groups_seen;
   out.diag.kept = static_cast<int64_t>(collected.kept.size());
   if (world.active()) {

@@ -47,6 +47,7 @@ struct RlConfig {
                                        // paired bootstrap interval (at this confidence) of its metric
                                        // minus the start's, on the validation slates, lies above zero;
                                        // 0 = the best score wins, however small the margin
+  AdvantageNorm advantage_norm = AdvantageNorm::Group;  // how group-centred rewards are scaled (rewards.h)
   DapoLossOptions loss;
   RewardConfig reward;
 
