@@ -15,6 +15,12 @@
 
 namespace gr2 {
 
+// Where this build's checkout and gr2 executable are, as absolute paths. Defined in a file CMake
+// generates into the build directory (gr2_test_paths.cpp), so that no other test object depends on
+// the checkout's location and a second clone reuses them from ccache.
+extern const char* const kSourceDir;
+extern const char* const kCliPath;
+
 // A fresh directory under the system temp dir, removed at scope exit.
 class TempDir {
  public:
@@ -59,7 +65,7 @@ struct CliResult {
 // Runs `gr2 <args>` (args are passed to the shell as written) and captures its output. `env`
 // ("NAME=value ...") is set for that process only.
 inline CliResult run_cli(const std::string& args, const std::string& env = "") {
-  std::string command = (env.empty() ? "" : "env " + env + " ") + std::string(GR2_CLI_PATH) + " " + args + " 2>&1";
+  std::string command = (env.empty() ? "" : "env " + env + " ") + std::string(kCliPath) + " " + args + " 2>&1";
   CliResult result;
   FILE* pipe = ::popen(command.c_str(), "r");
   if (!pipe) return result;

@@ -374,7 +374,7 @@ TEST(ImportCli, ImportsAFixtureAndReportsBadInputWithExitStatus2) {
 // The public datasets: $GR2_DATA, else the data folder kept beside the checkout.
 std::string shared_data(const std::string& name) {
   const char* env = std::getenv("GR2_DATA");
-  return (env && *env ? std::string(env) : std::string(GR2_SOURCE_DIR) + "/../shared/data") + "/" + name;
+  return (env && *env ? std::string(env) : std::string(kSourceDir) + "/../shared/data") + "/" + name;
 }
 
 TEST(ImportRealData, AmazonBeautyMatchesThePublishedCounts) {

@@ -201,7 +201,7 @@ TEST(SynthConfig, RejectsUnknownAndOutOfRangeKeys) {
 
 TEST(SynthCli, QuickConfigWritesADataDirectory) {
   TempDir tmp;
-  const std::string config = std::string(GR2_SOURCE_DIR) + "/configs/quick.toml";
+  const std::string config = std::string(kSourceDir) + "/configs/quick.toml";
   CliResult r = run_cli("data synth --config " + config + " --seed 5 --out " + tmp.path("world"));
   ASSERT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("slates train"), std::string::npos) << r.output;

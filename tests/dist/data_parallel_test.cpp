@@ -142,7 +142,7 @@ TEST_F(DataParallel, TwoRankRlRunKilledAndResumedEqualsUninterrupted) {
 
 TEST_F(DataParallel, AKilledRankMakesTheOtherStopWithAnError) {
   const std::string script = "if [ \"$RANK\" = 1 ]; then export GR2_FAULT_KILL_AT_STEP=2; fi; exec " +
-                             std::string(GR2_CLI_PATH) + " " + sft_args("sft_killed");
+                             std::string(kCliPath) + " " + sft_args("sft_killed");
   const CliResult r = run_cli(launch_shell(2, script));
   EXPECT_NE(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("gr2 launch: rank 1 exited with status 137"), std::string::npos) << r.output;
@@ -154,7 +154,7 @@ TEST_F(DataParallel, AKilledRankMakesTheOtherStopWithAnError) {
 }
 
 TEST_F(DataParallel, RanksWithDifferentConfigsAreRefused) {
-  const std::string script = "exec " + std::string(GR2_CLI_PATH) + " " + sft_args("sft_mismatch") +
+  const std::string script = "exec " + std::string(kCliPath) + " " + sft_args("sft_mismatch") +
                              " --set sft.learning_rate=0.00$((3 + RANK))";
   const CliResult r = run_cli(launch_shell(2, script));
   EXPECT_EQ(r.status, 2) << r.output;

@@ -116,7 +116,7 @@ class HfReference : public ::testing::Test {
     std::string extra;
     if (file_exists(*qwen3_)) extra = " --extra qwen3=" + *qwen3_;
     int status = -1;
-    const std::string out = run_command(std::string(python) + " " + GR2_SOURCE_DIR +
+    const std::string out = run_command(std::string(python) + " " + kSourceDir +
                                             "/tests/lm/hf_tokenizer_reference.py " + dir_->path("ref") + extra,
                                         status);
     if (status != 0) {

@@ -26,7 +26,7 @@ constexpr double kTolerance = 1e-4;
 
 const char* reference_python() { return std::getenv("GR2_REFERENCE_PYTHON"); }
 
-std::string reference_script() { return std::string(GR2_SOURCE_DIR) + "/tests/lm/hf_model_reference.py"; }
+std::string reference_script() { return std::string(kSourceDir) + "/tests/lm/hf_model_reference.py"; }
 
 #define SKIP_WITHOUT_REFERENCE()                                                                          \
   if (!reference_python() || !*reference_python())                                                       \

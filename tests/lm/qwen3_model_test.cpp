@@ -81,7 +81,7 @@ TEST(Qwen3Model, MatchesIndependentPythonForwardPass) {
     }
     dir.write("input.json", input.dump());
     int status = -1;
-    const std::string out = run_command(std::string(kSystemPython) + " " GR2_SOURCE_DIR "/tests/lm/qwen3_reference.py " +
+    const std::string out = run_command(std::string(kSystemPython) + " " + std::string(kSourceDir) + "/tests/lm/qwen3_reference.py " +
                                             dir.path("model") + " " + dir.path("input.json") + " " + dir.path("logits.bin"),
                                         status);
     ASSERT_EQ(status, 0) << out;

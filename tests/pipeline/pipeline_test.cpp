@@ -37,7 +37,7 @@ std::set<std::string> checked_report_rows(const std::string& report_path) {
 TEST(Pipeline, QuickConfigRunsEveryStageAndRerunSkipsThem) {
   TempDir dir;
   const std::string work = dir.path("work");
-  const CliResult first = run_cli("pipeline " GR2_SOURCE_DIR "/configs/quick.toml --work " + work + " --device cpu");
+  const CliResult first = run_cli("pipeline " + std::string(kSourceDir) + "/configs/quick.toml --work " + work + " --device cpu");
   ASSERT_EQ(first.status, 0) << first.output;
 
   const std::set<std::string> names = checked_report_rows(work + "/eval/report.json");
@@ -57,7 +57,7 @@ TEST(Pipeline, QuickConfigRunsEveryStageAndRerunSkipsThem) {
                           "identity_copy_rate", "top1_kept_rate", "top1_incoming_position"})
     EXPECT_TRUE(rl_log.back().contains(key)) << key;
 
-  const CliResult second = run_cli("pipeline " GR2_SOURCE_DIR "/configs/quick.toml --work " + work + " --device cpu");
+  const CliResult second = run_cli("pipeline " + std::string(kSourceDir) + "/configs/quick.toml --work " + work + " --device cpu");
   ASSERT_EQ(second.status, 0) << second.output;
   EXPECT_NE(second.output.find("[rl_conditional] current; skipped"), std::string::npos) << second.output;
   EXPECT_NE(second.output.find("[pretrain] current; skipped"), std::string::npos) << second.output;
@@ -77,12 +77,12 @@ TEST(Pipeline, HuggingFaceBaseModelRunsEveryStageAndExportsSidTokens) {
     tokenizer["added_tokens"].push_back(lm::added_token(id++, t));
   const std::string base = dir.path("base");
   // 300 rows for 264 tokens: padding, as Qwen3 has (151,936 rows for 151,669 tokens).
-  const CliResult init = run_cli("model init --config " GR2_SOURCE_DIR "/configs/quick.toml --vocab-size 300 --out " + base);
+  const CliResult init = run_cli("model init --config " + std::string(kSourceDir) + "/configs/quick.toml --vocab-size 300 --out " + base);
   ASSERT_EQ(init.status, 0) << init.output;
   dir.write("base/tokenizer.json", tokenizer.dump());
 
   const std::string work = dir.path("work");
-  const CliResult r = run_cli("pipeline " GR2_SOURCE_DIR "/configs/quick.toml --work " + work + " --device cpu" +
+  const CliResult r = run_cli("pipeline " + std::string(kSourceDir) + "/configs/quick.toml --work " + work + " --device cpu" +
                               " --set pipeline.base_model=" + base + " --set pipeline.sft_rejection=false" +
                               " --set pipeline.rl_init=sft_targeted --set pipeline.naive_rl=false" +
                               " --set sft.think=false --set sft.seq_len=1024");
@@ -128,7 +128,7 @@ TEST(Pipeline, RefusesUnknownSectionsBeforeDoingAnyWork) {
 
 TEST(Pipeline, RefusesRlFromAnSftStageThatDoesNotRun) {
   TempDir dir;
-  const CliResult r = run_cli("pipeline " GR2_SOURCE_DIR "/configs/quick.toml --work " + dir.path("w") +
+  const CliResult r = run_cli("pipeline " + std::string(kSourceDir) + "/configs/quick.toml --work " + dir.path("w") +
                               " --set pipeline.sft_rejection=false");
   EXPECT_EQ(r.status, 2) << r.output;
   EXPECT_NE(r.output.find("rl_init = \"sft_rejection\" needs sft_rejection = true"), std::string::npos) << r.output;

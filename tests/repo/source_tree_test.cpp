@@ -19,12 +19,14 @@
 #include <string>
 #include <vector>
 
+#include "test_util.h"
+
 namespace gr2 {
 namespace {
 
 namespace fs = std::filesystem;
 
-const fs::path kRoot = GR2_SOURCE_DIR;
+const fs::path kRoot = kSourceDir;
 
 std::string read_text(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);

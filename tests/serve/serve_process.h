@@ -13,6 +13,8 @@
 
 #include <gtest/gtest.h>
 
+#include "test_util.h"
+
 namespace gr2::serve::test {
 
 // A child process running `gr2 serve ARGS` with its stdout on a pipe.
@@ -25,11 +27,11 @@ class ServeProcess {
     if (pid_ == 0) {
       ::dup2(fds[1], 1);
       ::close(fds[0]);
-      std::vector<char*> argv = {const_cast<char*>(GR2_CLI_PATH), const_cast<char*>("serve")};
+      std::vector<char*> argv = {const_cast<char*>(kCliPath), const_cast<char*>("serve")};
       for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
       argv.push_back(nullptr);
       ::setenv("GR2_QUIET", "1", 1);
-      ::execv(GR2_CLI_PATH, argv.data());
+      ::execv(kCliPath, argv.data());
       ::_exit(127);
     }
     ::close(fds[1]);

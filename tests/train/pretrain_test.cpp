@@ -150,10 +150,10 @@ pid_t spawn_cli(const std::vector<std::string>& args) {
     ::dup2(null_fd, 1);
     ::dup2(null_fd, 2);
     std::vector<char*> argv;
-    argv.push_back(const_cast<char*>(GR2_CLI_PATH));
+    argv.push_back(const_cast<char*>(kCliPath));
     for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
-    ::execv(GR2_CLI_PATH, argv.data());
+    ::execv(kCliPath, argv.data());
     ::_exit(127);
   }
   return pid;
