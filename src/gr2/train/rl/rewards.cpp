@@ -13,6 +13,30 @@ namespace {
 
 constexpr double kTolerance = 1e-12;
 
+std::string lowercase(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+// A group with a learning signal: at least two rewards, not all tied.
+bool has_signal(const std::vector<double>& rewards) {
+  return rewards.size() >= 2 && !group_is_degenerate(rewards);
+}
+
+// r_i - mean(r), and the sum of their squares in `ss`.
+std::vector<double> centred(const std::vector<double>& rewards, double& ss) {
+  double mean = 0;
+  for (double r : rewards) mean += r;
+  mean /= static_cast<double>(rewards.size());
+  std::vector<double> out(rewards.size());
+  ss = 0;
+  for (size_t i = 0; i < rewards.size(); ++i) {
+    out[i] = rewards[i] - mean;
+    ss += out[i] * out[i];
+  }
+  return out;
+}
+
 std::vector<int> identity_order(size_t k) {
   std::vector<int> order(k);
   for (size_t i = 0; i < k; ++i) order[i] = static_cast<int>(i);
@@ -83,8 +107,7 @@ std::string reward_kind_name(RewardKind kind) {
 }
 
 RewardKind parse_reward_kind(const std::string& name) {
-  std::string lower = name;
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  const std::string lower = lowercase(name);
   for (RewardKind kind : {RewardKind::Rank, RewardKind::Auc, RewardKind::Ndcg}) {
     if (lower == reward_kind_name(kind)) return kind;
   }
@@ -149,16 +172,11 @@ RewardBreakdown compute_reward(const RewardConfig& config, const PolicyAnswer& a
 }
 
 std::vector<double> group_advantages(const std::vector<double>& rewards, double eps) {
-  const size_t n = rewards.size();
-  std::vector<double> out(n, 0.0);
-  if (n < 2 || group_is_degenerate(rewards)) return out;
-  double mean = 0;
-  for (double r : rewards) mean += r;
-  mean /= static_cast<double>(n);
+  if (!has_signal(rewards)) return std::vector<double>(rewards.size(), 0.0);
   double ss = 0;
-  for (double r : rewards) ss += (r - mean) * (r - mean);
-  const double sd = std::sqrt(ss / static_cast<double>(n - 1));  // sample std, as torch.std()
-  for (size_t i = 0; i < n; ++i) out[i] = (rewards[i] - mean) / (sd + eps);
+  std::vector<double> out = centred(rewards, ss);
+  const double sd = std::sqrt(ss / static_cast<double>(rewards.size() - 1));  // sample std, as torch.std()
+  for (double& a : out) a /= sd + eps;
   return out;
 }
 
@@ -172,8 +190,7 @@ std::string advantage_norm_name(AdvantageNorm norm) {
 }
 
 AdvantageNorm parse_advantage_norm(const std::string& name) {
-  std::string lower = name;
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  const std::string lower = lowercase(name);
   for (AdvantageNorm n : {AdvantageNorm::Group, AdvantageNorm::Batch, AdvantageNorm::None})
     if (lower == advantage_norm_name(n)) return n;
   throw Error("unknown advantage_norm '" + name + "': expected group, batch or none");
@@ -189,18 +206,14 @@ std::vector<std::vector<double>> batch_advantages(const std::vector<std::vector<
   }
   double ss = 0, dof = 0;  // pooled within-group sum of squares and degrees of freedom
   for (const auto& g : groups) {
-    std::vector<double> a(g.size(), 0.0);
-    if (g.size() >= 2 && !group_is_degenerate(g)) {
-      double mean = 0;
-      for (double r : g) mean += r;
-      mean /= static_cast<double>(g.size());
-      for (size_t i = 0; i < g.size(); ++i) {
-        a[i] = g[i] - mean;
-        ss += a[i] * a[i];
-      }
-      dof += static_cast<double>(g.size() - 1);
+    if (!has_signal(g)) {
+      out.emplace_back(g.size(), 0.0);
+      continue;
     }
-    out.push_back(std::move(a));
+    double group_ss = 0;
+    out.push_back(centred(g, group_ss));
+    ss += group_ss;
+    dof += static_cast<double>(g.size() - 1);
   }
   if (norm == AdvantageNorm::Batch && dof > 0) {
     const double scale = 1.0 / (std::sqrt(ss / dof) + eps);
