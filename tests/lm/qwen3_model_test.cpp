@@ -15,6 +15,7 @@
 #include "gr2/lm/kv_cache.h"
 #include "gr2/lm/model_checkpoint.h"
 #include "gr2/lm/qwen3_model.h"
+#include "gr2/lm/segment_mask.h"
 #include "gr2/lm/shard_index.h"
 #include "test_util.h"
 
@@ -278,6 +279,34 @@ TEST(Qwen3Model, LeftPaddingDoesNotChangeRealTokens) {
   EXPECT_LT((out[0] - m->forward({a})[0]).abs().max().item<double>(), 1e-5);
   EXPECT_LT((out[1].narrow(0, 4, 5) - m->forward({b})[0]).abs().max().item<double>(), 1e-5);
   EXPECT_FALSE(out.isnan().any().item<bool>());
+}
+
+TEST(Qwen3Model, SegmentMaskedRowsEqualSeparateRows) {
+  auto m = tiny_model();
+  torch::NoGradGuard g;
+  // One row: prefix p (6 tokens), continuation a (4), continuation b (3), 2 padding slots; against
+  // the separate rows p+a and p+b.
+  auto p = random_ids(1, 6, 97, 4), a = random_ids(1, 4, 97, 5), b = random_ids(1, 3, 97, 6);
+  auto packed = torch::cat({p, a, b, torch::zeros({1, 2}, torch::kLong)}, 1);
+  auto segments = torch::tensor({0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, -1, -1}, torch::kLong).view({1, 15});
+  auto positions = torch::tensor({0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 6, 7, 8, 0, 0}, torch::kLong).view({1, 15});
+  ForwardInput in(packed, positions);
+  in.attention_allowed = segment_attention_mask(segments);
+  auto out = m->forward(in)[0];
+  auto pa = m->forward({torch::cat({p, a}, 1)})[0], pb = m->forward({torch::cat({p, b}, 1)})[0];
+  EXPECT_LT((out.narrow(0, 0, 10) - pa).abs().max().item<double>(), 1e-5);
+  EXPECT_LT((out.narrow(0, 10, 3) - pb.narrow(0, 6, 3)).abs().max().item<double>(), 1e-5);
+  EXPECT_FALSE(out.isnan().any().item<bool>());
+  // b must not see a: changing a's tokens leaves b's outputs alone.
+  auto other = packed.clone();
+  other.narrow(1, 6, 4).fill_(7);
+  ForwardInput changed(other, positions);
+  changed.attention_allowed = in.attention_allowed;
+  EXPECT_TRUE(torch::equal(m->forward(changed)[0].narrow(0, 10, 3), out.narrow(0, 10, 3)));
+  // A cache together with a mask is refused.
+  KvCache cache(m->config(), 1, 16, torch::kCPU, torch::kFloat);
+  in.cache = &cache;
+  EXPECT_THROW(m->forward(in), Error);
 }
 
 TEST(Qwen3Model, ResizeKeepsRowsAndInitialisesNewOnesNearTheMean) {

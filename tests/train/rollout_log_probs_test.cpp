@@ -126,6 +126,46 @@ TEST_F(RolloutLogProbsWorld, ReplayedLogProbsEqualTheSamplersWithAThinkBlock) {
   expect_sampler_log_probs(*s.reranker, s.rollouts, s.answers, lp.log_probs);
 }
 
+// The shared-prefix rows (a group's prompt once, its answers packed after it) give the same
+// log-probs, entropies and parameter gradients as a row per answer.
+void expect_shared_prefix_equals_row_per_answer(const std::string& name, LmReranker& reranker,
+                                                const std::vector<ScoredAnswer>& answers) {
+  SCOPED_TRACE(name);
+  auto model = reranker.model();
+  const int64_t pad = reranker.vocabulary().pad_id();
+  const auto& sampling = reranker.options().sampling;
+  std::vector<torch::Tensor> grads[2];
+  torch::Tensor values[2], entropy[2];
+  for (int shared = 0; shared < 2; ++shared) {
+    model->zero_grad();
+    const AnswerLogProbs lp = answer_log_probs(model, answers, 0, answers.size(), pad, sampling, true, shared == 1);
+    // Distinct weights per token, so that a token scored at the wrong place changes the gradient.
+    auto w = torch::linspace(-1.0, 1.0, lp.log_probs.size(0));
+    (lp.log_probs * w).sum().backward();
+    values[shared] = lp.log_probs.detach();
+    entropy[shared] = lp.entropy;
+    for (const auto& p : model->parameters()) grads[shared].push_back(p.grad().clone());
+  }
+  ASSERT_EQ(values[0].size(0), values[1].size(0));
+  EXPECT_LT((values[0] - values[1]).abs().max().item<double>(), 1e-4);
+  EXPECT_LT((entropy[0] - entropy[1]).abs().max().item<double>(), 1e-4);
+  for (size_t i = 0; i < grads[0].size(); ++i) {
+    const double scale = grads[0][i].abs().max().item<double>();
+    EXPECT_GT(scale, 0.0) << "parameter " << i << " got no gradient";
+    EXPECT_LT((grads[0][i] - grads[1][i]).abs().max().item<double>(), 1e-4 * std::max(1.0, scale)) << "parameter " << i;
+  }
+}
+
+TEST_F(RolloutLogProbsWorld, SharedPrefixRowsEqualARowPerAnswer) {
+  const Scored direct = score("direct", 1.0, 1.0);
+  const Scored think = score("think", 0.9, 0.95);
+  // Groups of 3 answers share a prompt (consecutive equal prompts are what the packing uses).
+  ASSERT_EQ(*direct.answers[0].prompt, *direct.answers[2].prompt);
+  ASSERT_NE(*direct.answers[2].prompt, *direct.answers[3].prompt);
+  expect_shared_prefix_equals_row_per_answer("direct", *direct.reranker, direct.answers);
+  expect_shared_prefix_equals_row_per_answer("think", *think.reranker, think.answers);  // answers of different lengths
+}
+
 TEST_F(RolloutLogProbsWorld, ForcedTokensAreTheOnesWithOneAllowedId) {
   Scored s = score("direct", 1.0, 1.0);
   const int64_t im_end = s.reranker->vocabulary().im_end_id();

@@ -131,7 +131,14 @@ torch::Tensor Qwen3LmImpl::forward_hidden(const ForwardInput& in) {
 
   // allowed[b, 0, t, j]: query t (slot past + t) may read key slot j.
   torch::Tensor allowed;
-  if (in.cache || in.token_valid.defined()) {
+  if (in.attention_allowed.defined()) {
+    if (in.cache || in.token_valid.defined())
+      throw Error::internal("Qwen3Lm: attention_allowed is not combined with a cache or token_valid");
+    if (in.attention_allowed.dim() != 4 || in.attention_allowed.size(0) != B || in.attention_allowed.size(2) != T ||
+        in.attention_allowed.size(3) != T)
+      throw Error::internal("Qwen3Lm: attention_allowed must be [B, 1, T, T]");
+    allowed = in.attention_allowed.to(torch::kBool);
+  } else if (in.cache || in.token_valid.defined()) {
     const int64_t S = past + T;
     auto token_valid = in.token_valid.defined()
                            ? in.token_valid.to(torch::kBool)

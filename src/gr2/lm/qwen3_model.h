@@ -84,12 +84,17 @@ TORCH_MODULE(Qwen3Backbone);
 // Inputs of one forward pass.
 struct ForwardInput {
   ForwardInput() = default;
-  ForwardInput(torch::Tensor ids, torch::Tensor pos = {}, torch::Tensor valid = {}, KvCache* kv = nullptr)
-      : input_ids(std::move(ids)), positions(std::move(pos)), token_valid(std::move(valid)), cache(kv) {}
+  ForwardInput(torch::Tensor ids, torch::Tensor pos = {}, torch::Tensor valid = {}, KvCache* kv = nullptr,
+               torch::Tensor allowed = {})
+      : input_ids(std::move(ids)), positions(std::move(pos)), token_valid(std::move(valid)), cache(kv),
+        attention_allowed(std::move(allowed)) {}
   torch::Tensor input_ids;    // [B, T] int64
   torch::Tensor positions;    // [B, T] int64 RoPE positions; undefined = cache length + 0..T-1
   torch::Tensor token_valid;  // [B, T] bool, false = padding (never attended to); undefined = all real
   KvCache* cache = nullptr;   // when set, keys/values are appended and attention spans the cache
+  // [B, 1, T, T] bool: query t may read key j (packed rows, lm/segment_mask.h); every query must
+  // allow at least one key. Undefined = causal over the real tokens. Not with a cache or token_valid.
+  torch::Tensor attention_allowed;
 };
 
 class Qwen3LmImpl : public torch::nn::Module {

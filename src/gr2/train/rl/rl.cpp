@@ -103,6 +103,7 @@ const ConfigFields<RlConfig>& rl_fields() {
                                  .flag("dynamic_sampling", &C::dynamic_sampling)
                                  .integer("max_refill_rounds", &C::max_refill_rounds, 0, 100)
                                  .flag("constrained", &C::constrained)
+                                 .flag("shared_prefix", &C::shared_prefix)
                                  .integer("max_think_tokens", &C::max_think_tokens, 0, 100000)
                                  .integer("validation_slates", &C::validation_slates, 0, 100000000)
                                  .text("validation_metric", &C::validation_metric)
@@ -286,8 +287,10 @@ struct UpdateStats {
 };
 
 // update_epochs optimizer steps of the clipped, token-normalised DAPO loss over `samples`, in
-// minibatches of minibatch_rows (gradients accumulate within an epoch). Old log-probs are the
-// policy's before the first update; the reference's (kl_coef > 0) are taken once too.
+// minibatches of minibatch_rows (gradients accumulate within an epoch, one optimizer step per epoch).
+// Old log-probs are the policy's before the first update: during the first epoch the weights are
+// still the rollouts' (the step comes at the epoch's end), so its forward passes give them, detached,
+// at no extra cost; the reference's (kl_coef > 0) are taken once, in that epoch too.
 UpdateStats update_policy(TrainingRun& run, const RlConfig& config, const std::vector<ScoredAnswer>& samples,
                           lm::Qwen3Lm& reference, int64_t pad_id, const lm::SamplingOptions& sampling) {
   UpdateStats out;
@@ -303,22 +306,7 @@ UpdateStats update_policy(TrainingRun& run, const RlConfig& config, const std::v
   lm::Qwen3Lm& model = run.model();
   const size_t rows = static_cast<size_t>(config.minibatch_rows);
   std::vector<torch::Tensor> old_logp, ref_logp;
-  {
-    torch::NoGradGuard no_grad;
-    AutocastGuard autocast(run.autocast());
-    model->eval();
-    double entropy_sum = 0;
-    for (size_t b = 0; b < samples.size(); b += rows) {
-      const size_t e = std::min(samples.size(), b + rows);
-      const AnswerLogProbs lp = answer_log_probs(model, samples, b, e, pad_id, sampling, true);
-      old_logp.push_back(lp.log_probs.detach().to(torch::kFloat));
-      entropy_sum += lp.entropy.sum().item<double>();
-      if (reference)
-        ref_logp.push_back(answer_log_probs(reference, samples, b, e, pad_id, sampling, false).log_probs.detach().to(torch::kFloat));
-    }
-    if (world.active()) entropy_sum = dist::sum_over_ranks(world, {entropy_sum}, "the sum of entropies")[0];
-    out.entropy = entropy_sum / static_cast<double>(std::max<int64_t>(out.tokens, 1));
-  }
+  double entropy_sum = 0;
   model->train();
   const auto device = model->parameters().front().device();
   double clip_sum = 0, kl_sum = 0;
@@ -332,7 +320,17 @@ UpdateStats update_policy(TrainingRun& run, const RlConfig& config, const std::v
       torch::Tensor new_logp;
       {
         AutocastGuard autocast(run.autocast());
-        new_logp = answer_log_probs(model, samples, b, e, pad_id, sampling, false).log_probs.to(torch::kFloat);
+        const AnswerLogProbs lp = answer_log_probs(model, samples, b, e, pad_id, sampling, epoch == 0, config.shared_prefix);
+        new_logp = lp.log_probs.to(torch::kFloat);
+        if (epoch == 0) {
+          old_logp.push_back(new_logp.detach());
+          entropy_sum += lp.entropy.sum().item<double>();
+          torch::NoGradGuard no_grad;
+          if (reference)
+            ref_logp.push_back(answer_log_probs(reference, samples, b, e, pad_id, sampling, false, config.shared_prefix)
+                                   .log_probs.detach()
+                                   .to(torch::kFloat));
+        }
       }
       std::vector<float> adv;
       for (size_t i = b; i < e; ++i)
@@ -345,6 +343,10 @@ UpdateStats update_policy(TrainingRun& run, const RlConfig& config, const std::v
       clip_sum += st.clip_fraction;
       kl_sum += st.kl;
       ++minibatches;
+    }
+    if (epoch == 0) {
+      if (world.active()) entropy_sum = dist::sum_over_ranks(world, {entropy_sum}, "the sum of entropies")[0];
+      out.entropy = entropy_sum / static_cast<double>(std::max<int64_t>(out.tokens, 1));
     }
     out.grad_norm = run.clip_and_step();  // sums the gradients over ranks first
     out.loss = world.active() ? dist::sum_over_ranks(world, {epoch_loss}, "the sum of losses")[0] : epoch_loss;

@@ -38,6 +38,8 @@ struct RlConfig {
   bool dynamic_sampling = true;    // drop groups whose rewards all tie, refill with new slates
   int64_t max_refill_rounds = 3;   // extra rollout rounds per step to refill dropped groups
   bool constrained = true;         // rollouts forced to valid permutations
+  bool shared_prefix = true;       // the update computes each group's prompt once, its G answers packed
+                                   // after it (rollout_log_probs.h); false = a row per answer
   int64_t max_think_tokens = 0;    // think cap of the rollouts; 0 = the start checkpoint's (SFT records
                                    // one that fits its traces), which RL then writes into its own
   int64_t validation_slates = 256; // validation slates (with a positive) scored at the start and at

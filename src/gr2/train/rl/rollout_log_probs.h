@@ -35,11 +35,16 @@ struct AnswerLogProbs {
   torch::Tensor entropy;    // [N] entropy (nats) of each choice's sampling distribution, or undefined
 };
 
-// log pi(token) for every choice token of answers[begin, end) under `model`, one causal forward pass
-// over the right-padded rows (prompt + answer; the prompt's last position predicts the first answer
-// token). Differentiable w.r.t. the model unless called under NoGradGuard. Throws Error::internal
-// when steps and tokens disagree in length.
+// log pi(token) for every choice token of answers[begin, end) under `model`, one forward pass over
+// right-padded rows (the prompt's last position predicts the first answer token). With
+// `share_prompts`, consecutive answers with equal prompts (a rollout group) share one row: the
+// prompt once, then each answer, under a segment mask (lm/segment_mask.h) that keeps the answers
+// apart — the same log-probs and gradients as a row per answer (up to float summation order), for
+// about (P + G*A) / (G*(P + A)) of the tokens. Without it, one causal row per answer.
+// Differentiable w.r.t. the model unless called under NoGradGuard. Throws Error::internal when steps
+// and tokens disagree in length.
 AnswerLogProbs answer_log_probs(lm::Qwen3Lm& model, const std::vector<ScoredAnswer>& answers, size_t begin, size_t end,
-                                int64_t pad_id, const lm::SamplingOptions& sampling, bool want_entropy);
+                                int64_t pad_id, const lm::SamplingOptions& sampling, bool want_entropy,
+                                bool share_prompts = true);
 
 }  // namespace gr2::train::rl
