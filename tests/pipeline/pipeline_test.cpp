@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <vector>
 
+#include <cmath>
 #include <cstdlib>
 
 #include "gr2/core/file_io.h"
@@ -62,6 +64,26 @@ TEST(Pipeline, QuickConfigRunsEveryStageAndRerunSkipsThem) {
   EXPECT_NE(second.output.find("[rl_conditional] current; skipped"), std::string::npos) << second.output;
   EXPECT_NE(second.output.find("[pretrain] current; skipped"), std::string::npos) << second.output;
   EXPECT_EQ(second.output.find("] running"), std::string::npos) << second.output;
+
+  // [pipeline] sft_ranks = 2: the SFT stages rerun as 2 data-parallel processes (and what depends on
+  // them), with the same global batch: the same per-step losses up to float summation order.
+  auto step_losses = [&] {
+    std::vector<double> losses;
+    for (const Json& r : read_jsonl(work + "/sft_targeted/train_log.jsonl"))
+      if (r.contains("loss") && r.contains("step")) losses.push_back(r.at("loss").get<double>());
+    return losses;
+  };
+  const std::vector<double> one_rank = step_losses();
+  const CliResult third = run_cli("pipeline " + std::string(kSourceDir) + "/configs/quick.toml --work " + work +
+                                  " --device cpu --set pipeline.sft_ranks=2");
+  ASSERT_EQ(third.status, 0) << third.output;
+  EXPECT_NE(third.output.find("SFT in 2 data-parallel processes"), std::string::npos) << third.output;
+  EXPECT_NE(third.output.find("[pretrain] current; skipped"), std::string::npos) << third.output;
+  const std::vector<double> two_ranks = step_losses();
+  ASSERT_EQ(one_rank.size(), two_ranks.size());
+  ASSERT_GT(one_rank.size(), 0u);
+  for (size_t i = 0; i < one_rank.size(); ++i) EXPECT_NEAR(one_rank[i], two_ranks[i], 1e-4 * std::abs(one_rank[i])) << "record " << i;
+  EXPECT_TRUE(checked_report_rows(work + "/eval/report.json").count("sft_targeted"));
 }
 
 // [pipeline] base_model = a Hugging Face directory (tokenizer.json with Qwen3's special tokens,

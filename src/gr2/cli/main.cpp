@@ -8,6 +8,7 @@
 
 #include "gr2/cli/command.h"
 #include "gr2/core/error.h"
+#include "gr2/core/heap_retention.h"
 #include "gr2/core/log.h"
 
 namespace gr2::cli {
@@ -30,6 +31,7 @@ void add_device_option(CLI::App& command, std::string& value) {
 }  // namespace gr2::cli
 
 int main(int argc, char** argv) {
+  gr2::retain_freed_heap();  // training steps reuse their buffers instead of faulting them in again
   CLI::App app{
       "gr2: the Generative Reasoning Re-ranker. Trains a language model to re-rank the K candidates\n"
       "an upstream ranker chose, and evaluates it against the incoming order and baselines.\n"

@@ -15,6 +15,7 @@
 #include "gr2/data/data_dir.h"
 #include "gr2/data/synth/synth_config.h"
 #include "gr2/data/synth/synth_world.h"
+#include "gr2/dist/launcher.h"
 #include "gr2/lm/checkpoint_dir.h"
 #include "gr2/lm/model_checkpoint.h"
 #include "gr2/pipeline/pipeline_settings.h"
@@ -196,7 +197,9 @@ class Recipe {
 
   void sft(const std::string& name, const std::string& traces) {
     const std::string out = path(name);
-    stages_.run(name, sections_text(config_, {"sft"}), {"midtrain", "traces"}, {out}, [&](bool resume) {
+    const std::string ranks = settings_.sft_ranks > 1 ? strprintf("ranks %lld", static_cast<long long>(settings_.sft_ranks)) : "";
+    stages_.run(name, sections_text(config_, {"sft"}) + ranks, {"midtrain", "traces"}, {out}, [&](bool resume) {
+      if (settings_.sft_ranks > 1) return launch_sft(traces, out, resume);
       train::sft::SftOptions o;
       o.init_dir = path("midtrain");
       o.data_dir = data_dir_;
@@ -206,6 +209,24 @@ class Recipe {
       o.resume = resume;
       train::sft::run_sft(sft_, o);
     });
+  }
+
+  // `gr2 sft` as settings_.sft_ranks data-parallel processes of this executable (gr2 launch), with
+  // the config file and the [sft] overrides this run was given.
+  void launch_sft(const std::string& traces, const std::string& out, bool resume) {
+    dist::LaunchOptions lo;
+    lo.nproc = static_cast<int>(settings_.sft_ranks);
+    lo.command = {"gr2", "sft", "--init", path("midtrain"), "--data", data_dir_, "--traces", traces, "--out", out,
+                  "--device", options_.device};
+    if (!options_.config_path.empty()) lo.command.insert(lo.command.end(), {"--config", options_.config_path});
+    if (settings_.threads > 0 && sft_.train.threads == 0)  // [pipeline] threads, as the in-process stages get it
+      lo.command.insert(lo.command.end(), {"--set", "sft.threads=" + std::to_string(settings_.threads)});
+    for (const auto& set : options_.sets)
+      if (set.rfind("sft.", 0) == 0) lo.command.insert(lo.command.end(), {"--set", set});
+    if (resume) lo.command.push_back("--resume");
+    log_info(strprintf("gr2 pipeline: SFT in %d data-parallel processes", lo.nproc));
+    const int status = dist::launch(lo);
+    if (status != 0) throw Error(strprintf("gr2 pipeline: the %d-rank SFT exited with status %d (its messages are above)", lo.nproc, status));
   }
 
   void rl(const std::string& name, bool conditional) {

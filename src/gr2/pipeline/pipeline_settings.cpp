@@ -19,6 +19,7 @@ PipelineSettings PipelineSettings::from_config(const Config& config) {
   p.sft_targeted = s.get_bool("sft_targeted", p.sft_targeted);
   p.sft_rejection = s.get_bool("sft_rejection", p.sft_rejection);
   p.threads = s.get_int_in("threads", p.threads, 0, 1024);
+  p.sft_ranks = s.get_int_in("sft_ranks", p.sft_ranks, 1, 1024);
   s.finish();
   if (!p.legacy.empty() && p.legacy != "din" && p.legacy != "prm")
     throw Error("[pipeline] legacy must be \"din\", \"prm\" or \"\", got \"" + p.legacy + "\"");

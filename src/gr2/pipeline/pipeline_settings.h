@@ -21,6 +21,8 @@ struct PipelineSettings {
   bool sft_targeted = true;    // run SFT on targeted traces (label shown to the teacher)
   bool sft_rejection = true;   // run SFT on rejection-sampled traces (label hidden, checked after)
   int64_t threads = 0;         // CPU threads of every stage (LibTorch and BLAS); 0 = LibTorch's default
+  int64_t sft_ranks = 1;       // > 1: the SFT stages run as that many data-parallel processes on this
+                               // machine (gr2 launch; the same global batch), the rest in-process
 
   // The [pipeline] section. Throws Error naming the key for unknown keys, bad values and
   // inconsistent choices (rl_init naming an SFT stage that does not run).
