@@ -15,7 +15,7 @@ torch::Tensor segment_attention_mask(const torch::Tensor& segments) {
   auto key = segments.unsqueeze(1);    // [B, 1, T]
   auto causal = torch::ones({T, T}, options).tril().unsqueeze(0);
   auto visible = (key == 0) | (key == query);
-  auto allowed = causal & visible & (key >= 0) | torch::eye(T, options).unsqueeze(0);
+  auto allowed = (causal & visible & (key >= 0)) | torch::eye(T, options).unsqueeze(0);
   return allowed.unsqueeze(1);
 }
 

@@ -197,9 +197,11 @@ class Recipe {
 
   void sft(const std::string& name, const std::string& traces) {
     const std::string out = path(name);
-    const std::string ranks = settings_.sft_ranks > 1 ? strprintf("ranks %lld", static_cast<long long>(settings_.sft_ranks)) : "";
+    // Ranks share out CPU cores; on a GPU (one device here) the stage runs in this process.
+    const bool launched = settings_.sft_ranks > 1 && device_.is_cpu();
+    const std::string ranks = launched ? strprintf("ranks %lld", static_cast<long long>(settings_.sft_ranks)) : "";
     stages_.run(name, sections_text(config_, {"sft"}) + ranks, {"midtrain", "traces"}, {out}, [&](bool resume) {
-      if (settings_.sft_ranks > 1) return launch_sft(traces, out, resume);
+      if (launched) return launch_sft(traces, out, resume);
       train::sft::SftOptions o;
       o.init_dir = path("midtrain");
       o.data_dir = data_dir_;
