@@ -1,4 +1,4 @@
-// retain_freed_heap: mallopt(M_TRIM_THRESHOLD) unless the user tuned malloc.
+// retain_freed_heap: glibc's mmap and trim thresholds, unless the user tuned malloc.
 #include "gr2/core/heap_retention.h"
 
 #include <cstdlib>
