@@ -16,6 +16,7 @@
 #include "gr2/data/synth/synth_config.h"
 #include "gr2/data/synth/synth_world.h"
 #include "gr2/dist/launcher.h"
+#include "gr2/dist/world.h"
 #include "gr2/lm/checkpoint_dir.h"
 #include "gr2/lm/model_checkpoint.h"
 #include "gr2/pipeline/pipeline_settings.h"
@@ -197,8 +198,7 @@ class Recipe {
 
   void sft(const std::string& name, const std::string& traces) {
     const std::string out = path(name);
-    // Ranks share out CPU cores; on a GPU (one device here) the stage runs in this process.
-    const bool launched = settings_.sft_ranks > 1 && device_.is_cpu();
+    const bool launched = sft_launched();
     const std::string ranks = launched ? strprintf("ranks %lld", static_cast<long long>(settings_.sft_ranks)) : "";
     stages_.run(name, sections_text(config_, {"sft"}) + ranks, {"midtrain", "traces"}, {out}, [&](bool resume) {
       if (launched) return launch_sft(traces, out, resume);
@@ -211,6 +211,21 @@ class Recipe {
       o.resume = resume;
       train::sft::run_sft(sft_, o);
     });
+  }
+
+  // Whether the SFT stages run as settings_.sft_ranks processes. Ranks share out CPU cores; on a GPU
+  // (one device here) the stage runs in this process, and so it does, with a warning, in a build
+  // without the Gloo backend (PyPI's LibTorch has no gloo headers). The results are the same up to
+  // float summation order: sft_ranks is a speed setting.
+  bool sft_launched() {
+    if (settings_.sft_ranks <= 1 || !device_.is_cpu()) return false;
+    if (dist::backend_built("gloo")) return true;
+    if (!warned_no_gloo_)
+      log_warning(strprintf("gr2 pipeline: [pipeline] sft_ranks = %lld needs the Gloo backend, which this build lacks "
+                            "(docs/distributed.md): SFT runs in this process",
+                            static_cast<long long>(settings_.sft_ranks)));
+    warned_no_gloo_ = true;
+    return false;
   }
 
   // `gr2 sft` as settings_.sft_ranks data-parallel processes of this executable (gr2 launch), with
@@ -320,6 +335,7 @@ class Recipe {
   StageRunner stages_;
   std::string data_dir_, base_dir_;
   double eval_seconds_ = 0;
+  bool warned_no_gloo_ = false;  // the sft_ranks fallback was reported
 };
 
 }  // namespace
