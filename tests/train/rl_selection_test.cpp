@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <set>
+#include <string>
+#include <tuple>
 
 #include <torch/torch.h>
 
@@ -173,18 +175,21 @@ TEST_F(RlSelection, RlWritesThePolicyOfTheBestValidationStep) {
 }
 
 TEST_F(RlSelection, WithAConfidenceACheckpointMustBeatTheStartWithAnIntervalAboveZero) {
-  // 0.95 blocks the small gains of this tiny world; 0.01 (an interval about its own estimate) lets
-  // the better checkpoint through, so both paths are taken.
+  // 0.95 blocks the small gains of this tiny world; 0.01 with one check (an interval about its own
+  // estimate) lets the better checkpoint through, so both paths are taken. With m checks each
+  // interval is at 1 - (1 - c) / m (Bonferroni): two checks at 0.01 would be 50.5% intervals, too
+  // wide for 24 slates.
   int64_t passed = 0;
-  for (const auto& [lr, confidence] : std::vector<std::pair<std::string, std::string>>{
-           {"0.003", "0.95"}, {"0.03", "0.95"}, {"0.003", "0.01"}}) {
+  for (const auto& [lr, confidence, checks] : std::vector<std::tuple<std::string, std::string, int>>{
+           {"0.003", "0.95", 2}, {"0.03", "0.95", 2}, {"0.01", "0.01", 1}}) {
     const std::string out = "rl_gate" + lr + "_" + confidence;
-    const CliResult r =
-        run_cli(rl_args(out, "--set rl.learning_rate=" + lr + " --set rl.validation_confidence=" + confidence));
+    const CliResult r = run_cli(rl_args(out, "--set rl.learning_rate=" + lr + " --set rl.validation_confidence=" +
+                                                 confidence + (checks == 1 ? " --set rl.checkpoint_every=4" : "")));
     ASSERT_EQ(r.status, 0) << r.output;
     const Json v = validation_summary(tmp_->path(out));
     const Json& scores = v.at("scores");
-    ASSERT_EQ(scores.size(), 3u) << v.dump();
+    ASSERT_EQ(scores.size(), static_cast<size_t>(checks + 1)) << v.dump();
+    EXPECT_NEAR(v.at("confidence_per_check").get<double>(), 1 - (1 - std::stod(confidence)) / checks, 1e-12) << v.dump();
     const double start = scores[0].at("score").get<double>();
     EXPECT_FALSE(scores[0].contains("vs_start"));
     int64_t best = 0;

@@ -371,7 +371,7 @@ class PolicySelection {
                   const Json& stage_state)
       : enabled_(config.validation_slates > 0),
         metric_(parse_metric(config.validation_metric)),
-        confidence_(config.validation_confidence),
+        confidence_(per_check_confidence(config)),
         last_step_(config.train.steps),
         init_dir_(options.init_dir),
         best_dir_(join_path(options.out_dir, "best_validation")) {
@@ -383,6 +383,11 @@ class PolicySelection {
     start_values_ = stage_state.value("start_values", std::vector<double>());
     log_info(strprintf("gr2 rl: the policy is selected by %s on %zu validation slates", metric_.name.c_str(),
                        slates_.size()));
+    if (confidence_ > 0)
+      log_info(strprintf("gr2 rl: a checkpoint must beat the start with its %.4g%% interval above zero (%.4g%% for "
+                         "the run's %lld checks together, Bonferroni)",
+                         100 * confidence_, 100 * config.validation_confidence,
+                         static_cast<long long>(checks(config.train))));
   }
   bool enabled() const { return enabled_; }
 
@@ -444,10 +449,26 @@ class PolicySelection {
     std::filesystem::remove_all(best_dir_, ignored);
   }
   Json summary() const {
-    return Json{{"metric", metric_.name}, {"slates", slates_.size()}, {"selected_step", best_step_}, {"scores", records_}};
+    Json j{{"metric", metric_.name}, {"slates", slates_.size()}, {"selected_step", best_step_}, {"scores", records_}};
+    if (confidence_ > 0) j["confidence_per_check"] = confidence_;
+    return j;
   }
 
  private:
+  // The checkpoints the selection scores after step 0 (TrainingRun::checkpoint_due's steps).
+  static int64_t checks(const TrainConfig& t) {
+    if (t.checkpoint_every <= 0) return 1;
+    return t.steps / t.checkpoint_every + (t.steps % t.checkpoint_every == 0 ? 0 : 1);
+  }
+  // The confidence of each check's interval: with m checks, 1 - (1 - c) / m, so that the chance
+  // that any of them lets a policy no better than the start through stays at most 1 - c
+  // (Bonferroni). Without it the gate is a best-of-m: the full config of 2026-12-03 passed a
+  // checkpoint at +0.027 [+0.006, +0.049] validation N@3 that scored -0.007 on the test slates.
+  static double per_check_confidence(const RlConfig& config) {
+    if (config.validation_confidence <= 0) return 0;
+    return 1 - (1 - config.validation_confidence) / static_cast<double>(checks(config.train));
+  }
+
   // Paired bootstrap interval of mean(values - start's values) over the slates where both are defined.
   Interval difference_to_start(const std::vector<double>& values) const {
     check_internal(values.size() == start_values_.size(), "PolicySelection: the start was not scored");

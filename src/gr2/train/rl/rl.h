@@ -46,8 +46,9 @@ struct RlConfig {
                                    // each checkpoint; the best policy is kept (0 = keep the last step)
   std::string validation_metric = "N@3";  // the selection metric: R@K, N@K or AUC (rank/metrics.h)
   double validation_confidence = 0.0;  // > 0: a checkpoint is selected over the start only when the
-                                       // paired bootstrap interval (at this confidence) of its metric
-                                       // minus the start's, on the validation slates, lies above zero;
+                                       // paired bootstrap interval of its metric minus the start's, on
+                                       // the validation slates, lies above zero; this is the confidence
+                                       // of all m checks together, each at 1 - (1 - c) / m (Bonferroni);
                                        // 0 = the best score wins, however small the margin
   AdvantageNorm advantage_norm = AdvantageNorm::Group;  // how group-centred rewards are scaled (rewards.h)
   DapoLossOptions loss;
