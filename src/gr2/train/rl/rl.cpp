@@ -365,13 +365,14 @@ UpdateStats update_policy(TrainingRun& run, const RlConfig& config, const std::v
 // Keeps the best policy by validation score among the start (step 0) and the checkpoints. The
 // weights of the best checkpoint step so far live in OUT/best_validation (the start's are the init
 // checkpoint's); its step, score and every score so far travel in the checkpoints' stage_state.
+// `checks` is the number of checkpoints the run scores after step 0.
 class PolicySelection {
  public:
   PolicySelection(const RlConfig& config, const RlOptions& options, const DataDir& data, const Catalog& catalog,
-                  const Json& stage_state)
+                  const Json& stage_state, int64_t checks)
       : enabled_(config.validation_slates > 0),
         metric_(parse_metric(config.validation_metric)),
-        confidence_(per_check_confidence(config)),
+        confidence_(per_check_confidence(config.validation_confidence, checks)),
         last_step_(config.train.steps),
         init_dir_(options.init_dir),
         best_dir_(join_path(options.out_dir, "best_validation")) {
@@ -386,8 +387,7 @@ class PolicySelection {
     if (confidence_ > 0)
       log_info(strprintf("gr2 rl: a checkpoint must beat the start with its %.4g%% interval above zero (%.4g%% for "
                          "the run's %lld checks together, Bonferroni)",
-                         100 * confidence_, 100 * config.validation_confidence,
-                         static_cast<long long>(checks(config.train))));
+                         100 * confidence_, 100 * config.validation_confidence, static_cast<long long>(checks)));
   }
   bool enabled() const { return enabled_; }
 
@@ -455,18 +455,13 @@ class PolicySelection {
   }
 
  private:
-  // The checkpoints the selection scores after step 0 (TrainingRun::checkpoint_due's steps).
-  static int64_t checks(const TrainConfig& t) {
-    if (t.checkpoint_every <= 0) return 1;
-    return t.steps / t.checkpoint_every + (t.steps % t.checkpoint_every == 0 ? 0 : 1);
-  }
   // The confidence of each check's interval: with m checks, 1 - (1 - c) / m, so that the chance
   // that any of them lets a policy no better than the start through stays at most 1 - c
   // (Bonferroni). Without it the gate is a best-of-m: the full config of 2026-12-03 passed a
   // checkpoint at +0.027 [+0.006, +0.049] validation N@3 that scored -0.007 on the test slates.
-  static double per_check_confidence(const RlConfig& config) {
-    if (config.validation_confidence <= 0) return 0;
-    return 1 - (1 - config.validation_confidence) / static_cast<double>(checks(config.train));
+  static double per_check_confidence(double confidence, int64_t checks) {
+    if (confidence <= 0) return 0;
+    return 1 - (1 - confidence) / static_cast<double>(std::max<int64_t>(checks, 1));
   }
 
   // Paired bootstrap interval of mean(values - start's values) over the slates where both are defined.
@@ -527,7 +522,9 @@ Json run_rl(const RlConfig& config, const RlOptions& options) {
 
   // Selection on validation slates: the start's score, then every checkpoint's; the best so far is
   // kept on disk (best_dir) so that a resumed run can still return it.
-  PolicySelection selection(config, options, data, catalog, start.stage_state);
+  int64_t checks = 0;  // the steps after which the run checkpoints, and so the selection scores
+  for (int64_t done = 1; done <= config.train.steps; ++done) checks += run.checkpoint_due(done);
+  PolicySelection selection(config, options, data, catalog, start.stage_state, checks);
   if (selection.enabled() && start.step == 0) selection.consider(*reranker, 0);
 
   EpochOrder order(config.train.seed, static_cast<int64_t>(slates.size()));
