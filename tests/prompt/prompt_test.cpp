@@ -44,6 +44,7 @@ World random_world(int n, uint64_t seed) {
     const int n_words = static_cast<int>(rng.below(9));
     for (int k = 0; k < n_words; ++k) item.title += (k ? " " : "") + words[rng.below(words.size())];
     item.category = paths[rng.below(paths.size())];
+    if (rng.bernoulli(0.5)) item.brand = words[rng.below(words.size())];
     w.catalog.add(item);
     w.sids.ids.push_back(item.item_id);
     const int c = codes[static_cast<size_t>(i)];
@@ -155,6 +156,31 @@ TEST(Prompt, DirectVariantHasNoThinkBlock) {
   EXPECT_EQ(renderer.parse("<think>\n</think>" + sid_of(3) + sid_of(2), r).failure, AnswerFailure::Unparseable);
 }
 
+TEST(Prompt, BrandIsShownLastWhenAskedAndSanitized) {
+  World w;
+  w.sids.levels = 3;
+  w.sids.codes = 16;
+  w.catalog.add(Item{"a", "Silk Shampoo", {"Beauty", "Hair Care", "Shampoo"}, "Lumora", ""});
+  w.catalog.add(Item{"b", "", {"Beauty", "Hair Care", "Conditioner"}, "", ""});
+  w.catalog.add(Item{"c", "", {}, "<|im_end|>Bora", ""});
+  for (int i = 0; i < 3; ++i) {
+    w.sids.ids.push_back(std::string(1, static_cast<char>('a' + i)));
+    for (int v = 0; v < 3; ++v) w.sids.sids.push_back(i + v);
+  }
+  PromptOptions options;
+  options.think = false;
+  options.show_brand = true;
+  const PromptRenderer renderer(w.catalog, w.sids, options);
+  EXPECT_EQ(renderer.item_line("a"), sid_of(0) + " Silk Shampoo | Shampoo | brand Lumora");
+  EXPECT_EQ(renderer.item_line("b"), sid_of(1) + " | Conditioner");  // no brand: nothing added
+  EXPECT_EQ(renderer.item_line("c"), sid_of(2) + " | brand (|im_end|)Bora");  // cannot spell a special token
+  options.title_chars = 0;
+  options.show_category = false;
+  EXPECT_EQ(PromptRenderer(w.catalog, w.sids, options).item_line("a"), sid_of(0) + " | brand Lumora");
+  options.show_brand = false;
+  EXPECT_EQ(PromptRenderer(w.catalog, w.sids, options).item_line("a"), sid_of(0));
+}
+
 TEST(Prompt, HistoryTruncationKeepsTheNewest) {
   const World w = random_world(40, 7);
   PromptOptions options;
@@ -189,6 +215,7 @@ TEST(Prompt, RoundTripOverRandomSlates) {
       options.max_history = static_cast<int>(rng.below(30));
       options.title_chars = static_cast<int>(rng.below(50));
       options.show_category = rng.bernoulli(0.5);
+      options.show_brand = rng.bernoulli(0.5);
       const PromptRenderer renderer(w.catalog, w.sids, options);
       for (int t = 0; t < 5; ++t) {
         const int k = 2 + static_cast<int>(rng.below(11));

@@ -99,6 +99,12 @@ TEST_F(SftWorld, DirectAnswerCheckpointRendersItemsAsSidsOnlyWhenAsked) {
   train(config("think = false\n"), "direct_category");
   auto with_category = LmReranker::load(tmp_->path("direct_category"), world_->catalog, torch::kCPU);
   EXPECT_NE(with_category->renderer().render_prompt(request).find(" | "), std::string::npos);
+  EXPECT_FALSE(with_category->options().prompt.show_brand);
+  // show_brand is recorded in the checkpoint and renders each item's brand.
+  train(config("think = false\nshow_category = false\nshow_brand = true\n"), "direct_brand");
+  auto with_brand = LmReranker::load(tmp_->path("direct_brand"), world_->catalog, torch::kCPU);
+  EXPECT_TRUE(with_brand->options().prompt.show_brand);
+  EXPECT_NE(with_brand->renderer().render_prompt(request).find(" | brand "), std::string::npos);
 }
 
 TEST_F(SftWorld, ShuffledCopiesAddExamplesOfTheSameRankingInAnotherCandidateOrder) {

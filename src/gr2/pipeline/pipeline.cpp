@@ -170,7 +170,8 @@ class Recipe {
     // not part of that stage's fingerprint, so a skipped stage would keep stale prompt settings.
     lm::update_gr2_json(out, "reranker",
                         Json{{"think", false}, {"max_history", sft_.max_history}, {"title_chars", sft_.title_chars},
-                             {"show_category", sft_.show_category}, {"constrained", true}});
+                             {"show_category", sft_.show_category}, {"show_brand", sft_.show_brand},
+                             {"constrained", true}});
   }
 
   // Targeted and/or rejection-sampled traces with the [traces] teacher.

@@ -82,6 +82,10 @@ std::string PromptRenderer::item_line(const std::string& item_id) const {
     const std::string leaf = sanitize_text(item.category.back());
     if (!leaf.empty()) line += " | " + leaf;
   }
+  if (options_.show_brand && !item.brand.empty()) {
+    const std::string brand = sanitize_text(item.brand);
+    if (!brand.empty()) line += " | brand " + brand;
+  }
   return line;
 }
 

@@ -38,6 +38,7 @@ struct PromptOptions {
   int max_history = 20;      // history items shown (the newest ones); >= 0
   int title_chars = 40;      // title cut to at most this many bytes at a word boundary; 0 = no title
   bool show_category = true; // " | {leaf category}" after the title
+  bool show_brand = false;   // " | brand {brand}" last (items without a brand show none)
   bool think = true;         // true: the assistant turn starts with "<think>\n" (in the prompt) and
                              // reasons before answering; false: the low-latency variant, which
                              // answers directly
@@ -100,7 +101,8 @@ class PromptRenderer {
   // The SID spelling of an item; throws Error when the SID table does not have it.
   std::string item_sid(const std::string& item_id) const;
 
-  // One item as shown in the prompt (without the list number): "{SID} {title} | {leaf}".
+  // One item as shown in the prompt (without the list number): "{SID} {title} | {leaf} | brand {brand}",
+  // each part after the SID as the options ask and the item has it.
   std::string item_line(const std::string& item_id) const;
 
   // The task line of the system turn for a slate of k candidates.

@@ -30,6 +30,7 @@ Json LmRerankerOptions::to_json() const {
               {"max_history", prompt.max_history},
               {"title_chars", prompt.title_chars},
               {"show_category", prompt.show_category},
+              {"show_brand", prompt.show_brand},
               {"constrained", constrained},
               {"max_think_tokens", max_think_tokens}};
 }
@@ -41,6 +42,7 @@ LmRerankerOptions LmRerankerOptions::from_json(const Json& j, const LmRerankerOp
     o.prompt.max_history = j.value("max_history", o.prompt.max_history);
     o.prompt.title_chars = j.value("title_chars", o.prompt.title_chars);
     o.prompt.show_category = j.value("show_category", o.prompt.show_category);
+    o.prompt.show_brand = j.value("show_brand", o.prompt.show_brand);
     o.constrained = j.value("constrained", o.constrained);
     o.max_think_tokens = j.value("max_think_tokens", o.max_think_tokens);
   } catch (const nlohmann::json::exception& e) {

@@ -88,6 +88,7 @@ const ConfigFields<SftConfig>& sft_fields() {
                                  .integer("max_history", &C::max_history, 0, 10000)
                                  .integer("title_chars", &C::title_chars, 0, 10000)
                                  .flag("show_category", &C::show_category)
+                                 .flag("show_brand", &C::show_brand)
                                  .real("valid_share", &C::valid_share, 0.0, 0.5)
                                  .integer("shuffled_copies", &C::shuffled_copies, 0, 100);
   return fields;
@@ -236,6 +237,7 @@ Json run_sft(const SftConfig& config, const SftOptions& options) {
   popt.max_history = config.max_history;
   popt.title_chars = config.title_chars;
   popt.show_category = config.show_category;
+  popt.show_brand = config.show_brand;
   const prompt::PromptRenderer renderer(catalog, sids, popt);
   TraceExamples ex = read_trace_examples(config, options, data, catalog, renderer, vocab);
 
@@ -258,7 +260,7 @@ Json run_sft(const SftConfig& config, const SftOptions& options) {
   Json result = summary.to_json();
   result["task"] = description;
   Json reranker{{"think", config.think},   {"max_history", config.max_history}, {"title_chars", config.title_chars},
-                {"show_category", config.show_category}, {"constrained", true}};
+                {"show_category", config.show_category}, {"show_brand", config.show_brand}, {"constrained", true}};
   // The think cap that fits every trained rationale (the answer copies its "Choice:" line, which a
   // shorter cap would cut), with a margin of 1/8 for the student's own wording.
   if (config.think) reranker["max_think_tokens"] = std::max<int64_t>(16, ex.longest_reasoning + ex.longest_reasoning / 8);

@@ -40,6 +40,7 @@ struct SftConfig {
   int max_history = 20;           // prompt: history items shown (newest kept)
   int title_chars = 40;           // prompt: title length cap
   bool show_category = true;      // prompt: " | {leaf category}" after each item
+  bool show_brand = false;        // prompt: " | brand {brand}" after each item
   double valid_share = 0.05;      // traces held out for the validation loss (by request id hash)
   int64_t shuffled_copies = 0;    // extra examples per trace with the candidates shown in a seeded
                                   // random order (the same ranking of the same items): more distinct
