@@ -25,6 +25,7 @@
 #include "gr2/rank/legacy/legacy_config.h"
 #include "gr2/rank/legacy/legacy_trainer.h"
 #include "gr2/rank/report.h"
+#include "gr2/reranker/lm_reranker.h"
 #include "gr2/sid/sid_config.h"
 #include "gr2/sid/sid_pipeline.h"
 #include "gr2/train/midtrain/midtrain.h"
@@ -168,10 +169,11 @@ class Recipe {
     // The mid-trained model as a re-ranker answering directly (no think block), reading prompts as
     // the [sft] section renders them. Written on every run, not inside the midtrain stage: [sft] is
     // not part of that stage's fingerprint, so a skipped stage would keep stale prompt settings.
-    lm::update_gr2_json(out, "reranker",
-                        Json{{"think", false}, {"max_history", sft_.max_history}, {"title_chars", sft_.title_chars},
-                             {"show_category", sft_.show_category}, {"show_brand", sft_.show_brand},
-                             {"constrained", true}});
+    LmRerankerOptions reranker;
+    reranker.prompt = sft_.prompt_options();
+    reranker.prompt.think = false;
+    reranker.constrained = true;
+    lm::update_gr2_json(out, "reranker", reranker.to_json());
   }
 
   // Targeted and/or rejection-sampled traces with the [traces] teacher.

@@ -27,6 +27,7 @@
 #include "gr2/lm/model_checkpoint.h"
 #include "gr2/lm/vocabulary.h"
 #include "gr2/prompt/prompt_renderer.h"
+#include "gr2/reranker/lm_reranker.h"
 #include "gr2/sid/sid_table.h"
 #include "gr2/train/epoch_order.h"
 #include "gr2/train/lm_batch.h"
@@ -112,6 +113,16 @@ SftConfig SftConfig::from_config(const Config& config) {
   c.train.validate("sft");
   if (c.answer_weight <= 0) throw Error("[sft] answer_weight must be > 0");
   return c;
+}
+
+prompt::PromptOptions SftConfig::prompt_options() const {
+  prompt::PromptOptions p;
+  p.think = think;
+  p.max_history = max_history;
+  p.title_chars = title_chars;
+  p.show_category = show_category;
+  p.show_brand = show_brand;
+  return p;
 }
 
 Json SftConfig::to_json() const {
@@ -232,13 +243,7 @@ Json run_sft(const SftConfig& config, const SftOptions& options) {
   const sid::SidTable sids = sid::read_sids_jsonl(sids_path);
   sid::require_unique_sids(sids, sids_path);
   const lm::Vocabulary vocab = lm::Vocabulary::load(options.init_dir);
-  prompt::PromptOptions popt;
-  popt.think = config.think;
-  popt.max_history = config.max_history;
-  popt.title_chars = config.title_chars;
-  popt.show_category = config.show_category;
-  popt.show_brand = config.show_brand;
-  const prompt::PromptRenderer renderer(catalog, sids, popt);
+  const prompt::PromptRenderer renderer(catalog, sids, config.prompt_options());
   TraceExamples ex = read_trace_examples(config, options, data, catalog, renderer, vocab);
 
   const auto device = resolve_device(options.device);
@@ -259,12 +264,13 @@ Json run_sft(const SftConfig& config, const SftOptions& options) {
   if (main_rank) lm::save_model(options.out_dir, trainer.model());
   Json result = summary.to_json();
   result["task"] = description;
-  Json reranker{{"think", config.think},   {"max_history", config.max_history}, {"title_chars", config.title_chars},
-                {"show_category", config.show_category}, {"show_brand", config.show_brand}, {"constrained", true}};
+  LmRerankerOptions reranker;
+  reranker.prompt = config.prompt_options();
+  reranker.constrained = true;
   // The think cap that fits every trained rationale (the answer copies its "Choice:" line, which a
   // shorter cap would cut), with a margin of 1/8 for the student's own wording.
-  if (config.think) reranker["max_think_tokens"] = std::max<int64_t>(16, ex.longest_reasoning + ex.longest_reasoning / 8);
-  if (main_rank) finish_reranker_checkpoint(options.init_dir, options.out_dir, reranker, result);
+  if (config.think) reranker.max_think_tokens = std::max<int64_t>(16, ex.longest_reasoning + ex.longest_reasoning / 8);
+  if (main_rank) finish_reranker_checkpoint(options.init_dir, options.out_dir, reranker.to_json(), result);
   return result;
 }
 

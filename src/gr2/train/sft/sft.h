@@ -12,6 +12,7 @@
 
 #include "gr2/core/jsonl.h"
 #include "gr2/data/rank_request.h"
+#include "gr2/prompt/prompt_renderer.h"
 #include "gr2/train/lm_batch.h"
 #include "gr2/train/train_config.h"
 
@@ -49,6 +50,9 @@ struct SftConfig {
   // The [sft] section (absent keys keep the defaults above). Throws Error naming key and line.
   static SftConfig from_config(const Config& config);
   Json to_json() const;
+  // The prompt the re-ranker is trained on and must be served with (think, max_history,
+  // title_chars, show_category, show_brand above).
+  prompt::PromptOptions prompt_options() const;
 };
 
 struct SftOptions {
