@@ -38,7 +38,15 @@ class SftWorld : public ::testing::Test {
       for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(order.size() - 1 - i);
       std::string reasoning = "1. History: shown.";
       for (size_t k = 0; k < n % 6; ++k) reasoning += " Candidate " + std::to_string(k + 1) + " fits the history well.";
-      traces += Json{{"request_id", s.request_id}, {"accepted", true}, {"order", order}, {"reasoning", reasoning}}.dump() + "\n";
+      Json record{{"request_id", s.request_id}, {"accepted", true}, {"order", order}, {"reasoning", reasoning}};
+      // Every other trace carries teacher scores (a teacher that agrees with its order), as the
+      // heuristic teacher writes them, for the soft choice targets.
+      if (n % 2 == 0) {
+        std::vector<double> scores(order.size());
+        for (size_t r = 0; r < order.size(); ++r) scores[static_cast<size_t>(order[r])] = -0.5 * static_cast<double>(r);
+        record["info"] = Json{{"scores", scores}};
+      }
+      traces += record.dump() + "\n";
       ++n;
     }
     write_file_atomic(tmp_->path("traces.jsonl"), traces);
@@ -165,6 +173,89 @@ TEST_F(SftWorld, ChoiceSetsAreTheDecodingConstraintsChoicesAndTrainTheModel) {
   for (const auto& c : sets) EXPECT_LE(c.allowed.size(), sets.front().allowed.size());
   // Every training example carries its choices.
   EXPECT_GE(result.at("task").at("choice_tokens").get<int64_t>(), 24 * static_cast<int64_t>(k - 1));
+}
+
+TEST_F(SftWorld, SoftChoiceTargetsAreTheTeachersPlackettLuceMassPerAllowedToken) {
+  const Json result = train(config("think = false\nshow_category = false\nchoice_weight = 1.0\n"
+                                   "soft_choice_temperature = 1.0\n"), "soft");
+  EXPECT_TRUE(std::isfinite(result.at("last_loss").get<double>()));
+  EXPECT_EQ(result.at("task").at("soft_target_examples").get<int64_t>(), 12);  // the traces with scores
+  auto loaded = LmReranker::load(tmp_->path("soft"), world_->catalog, torch::kCPU);
+  const auto& renderer = loaded->renderer();
+  const auto& vocab = loaded->vocabulary();
+  const RankRequest request = make_request(world_->with_positive(1).front());
+  const size_t k = request.candidates.size();
+  std::vector<int> order(k);
+  for (size_t i = 0; i < k; ++i) order[i] = static_cast<int>((i * 3 + 2) % k);
+  const std::vector<int64_t> answer = vocab.encode(renderer.render_example(request, order, "").answer_part);
+  std::vector<double> scores(k);
+  for (size_t i = 0; i < k; ++i) scores[i] = 0.3 * static_cast<double>((i * 7) % k);
+  const std::vector<std::string> spellings = renderer.candidate_sids(request);
+
+  // First choice: each allowed first code gets the softmax(score / T) mass of the candidates that
+  // start with it, computed here from the SIDs directly.
+  auto sets = answer_choice_sets(renderer, vocab, request, answer);
+  const double T = 0.7;
+  set_soft_choice_targets(sets, renderer, vocab, request, order, answer, scores, T, 0);
+  ASSERT_FALSE(sets.empty());
+  double z = 0;
+  for (double s : scores) z += std::exp(s / T);
+  const auto& first = sets.front();
+  ASSERT_EQ(first.target.size(), first.allowed.size());
+  for (size_t a = 0; a < first.allowed.size(); ++a) {
+    double mass = 0;
+    for (size_t c = 0; c < k; ++c) {
+      const auto t = vocab.encode(spellings[c]);
+      const size_t depth = static_cast<size_t>(first.index);  // the first SID's tokens before the choice
+      if (t.size() > depth && t[depth] == first.allowed[a]) mass += std::exp(scores[c] / T) / z;
+    }
+    EXPECT_NEAR(first.target[a], mass, 1e-5) << "allowed token " << a;
+  }
+  for (const auto& set : sets) {
+    ASSERT_EQ(set.target.size(), set.allowed.size());
+    double sum = 0;
+    for (float p : set.target) sum += p;
+    EXPECT_NEAR(sum, 1.0, 1e-5);
+  }
+
+  // A teacher whose scores agree with the order, at a low temperature: every target is one-hot on
+  // the answer's own token (the candidates already placed are out of every later choice).
+  std::vector<double> agree(k);
+  for (size_t r = 0; r < k; ++r) agree[static_cast<size_t>(order[r])] = -static_cast<double>(r);
+  auto sharp = answer_choice_sets(renderer, vocab, request, answer);
+  set_soft_choice_targets(sharp, renderer, vocab, request, order, answer, agree, 0.01, 0);
+  for (const auto& set : sharp) {
+    const auto own = std::find(set.allowed.begin(), set.allowed.end(), answer[static_cast<size_t>(set.index)]);
+    EXPECT_NEAR(set.target[static_cast<size_t>(own - set.allowed.begin())], 1.0, 1e-4) << "choice at " << set.index;
+  }
+
+  // first_soft_pick = 1 (a targeted trace): the first pick's choices keep one-hot targets.
+  auto targeted = answer_choice_sets(renderer, vocab, request, answer);
+  set_soft_choice_targets(targeted, renderer, vocab, request, order, answer, scores, T, 1);
+  const int64_t second_pick = static_cast<int64_t>(vocab.encode(spellings[static_cast<size_t>(order[0])]).size());
+  for (const auto& set : targeted) EXPECT_EQ(set.target.empty(), set.index < second_pick) << "choice at " << set.index;
+}
+
+TEST_F(SftWorld, SoftChoiceTargetsNeedTheChoiceLossAndWellFormedScores) {
+  expect_error([] { config("soft_choice_temperature = 1.0\n"); }, "choice_weight");
+  const Slate slate = world_->with_positive(1).front();
+  std::vector<int> order(slate.candidates.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
+  Json record{{"request_id", slate.request_id}, {"accepted", true}, {"order", order},
+              {"info", {{"scores", std::vector<double>{1.0, 2.0}}}}};
+  write_file_atomic(tmp_->path("bad_scores.jsonl"), record.dump() + "\n");
+  SftOptions o;
+  o.init_dir = tmp_->path("init");
+  o.data_dir = world_->root;
+  o.traces_path = tmp_->path("bad_scores.jsonl");
+  o.out_dir = tmp_->path("bad_scores");
+  o.device = "cpu";
+  const SftConfig c = config("think = false\nchoice_weight = 1.0\nsoft_choice_temperature = 1.0\n");
+  expect_error([&] { run_sft(c, o); }, "info.scores must be an array of");
+  // An order that is not a permutation of the candidates is refused with its line.
+  record["order"] = std::vector<int>{0, 1};
+  write_file_atomic(tmp_->path("bad_scores.jsonl"), record.dump() + "\n");
+  expect_error([&] { run_sft(c, o); }, "bad_scores.jsonl:1: order must be a permutation");
 }
 
 TEST_F(SftWorld, RejectsKeysTheStageDoesNotRead) {

@@ -231,6 +231,12 @@ TEST(TeacherHeuristic, SyntheticWorldTracesAreValidTargetedFirstAndSeeded) {
     RankRequest cut = r;
     if (cut.history.size() > 20) cut.history.erase(cut.history.begin(), cut.history.end() - 20);
     EXPECT_EQ(a.order, t0.heuristic().explain(cut).choice.order);
+    // info.scores: the score of each candidate (slate order), which the deterministic order sorts.
+    ASSERT_TRUE(a.info.contains("scores"));
+    const std::vector<double> scores = a.info.at("scores").get<std::vector<double>>();
+    ASSERT_EQ(scores.size(), r.candidates.size());
+    for (size_t k = 0; k + 1 < a.order.size(); ++k)
+      EXPECT_GE(scores[static_cast<size_t>(a.order[k])], scores[static_cast<size_t>(a.order[k + 1])]);
     tokens += static_cast<int>(std::count(a.reasoning.begin(), a.reasoning.end(), ' '));
     std::string text = a.reasoning;
     for (const std::string& sid : prompt::cited_sids(text)) {

@@ -174,6 +174,76 @@ TEST(TrainerLoss, ChoiceCrossEntropyIsASoftmaxOverTheAllowedTokens) {
   EXPECT_EQ(g[1].abs().sum().item<float>(), 0.0f);
 }
 
+TEST(TrainerLoss, SoftChoiceCrossEntropyIsTheCrossEntropyAgainstTheTargetOverTheAllowedTokens) {
+  auto logits = torch::tensor({0.3f, 1.0f, -2.0f, 2.5f, 0.0f,  //
+                               1.0f, 0.0f, 4.0f, -1.0f, 2.0f})
+                    .view({2, 5});
+  auto allowed = torch::tensor(std::vector<int64_t>{1, 3, 4, 2, 4, -1}).view({2, 3});
+  auto weights = torch::tensor({1.5f, 2.0f});
+  // One-hot targets give the hard choice loss.
+  auto one_hot = torch::tensor({0.0f, 1.0f, 0.0f, 0.0f, 1.0f, 0.0f}).view({2, 3});
+  EXPECT_NEAR(soft_choice_cross_entropy_sum(logits, allowed, one_hot, weights).item<double>(),
+              choice_cross_entropy_sum(logits, allowed, torch::tensor(std::vector<int64_t>{3, 4}), weights).item<double>(),
+              1e-5);
+  // A soft row: -sum_a p_a log softmax_a over the allowed logits; padding is finite and ignored.
+  auto soft = torch::tensor({0.2f, 0.5f, 0.3f, 0.6f, 0.4f, 0.0f}).view({2, 3});
+  const double lse0 = std::log(std::exp(1.0) + std::exp(2.5) + std::exp(0.0));
+  const double lse1 = std::log(std::exp(4.0) + std::exp(2.0));
+  const double expected = 1.5 * (0.2 * (lse0 - 1.0) + 0.5 * (lse0 - 2.5) + 0.3 * (lse0 - 0.0)) +
+                          2.0 * (0.6 * (lse1 - 4.0) + 0.4 * (lse1 - 2.0));
+  auto x = logits.clone().requires_grad_(true);
+  auto loss = soft_choice_cross_entropy_sum(x, allowed, soft, weights);
+  EXPECT_NEAR(loss.item<double>(), expected, 1e-5);
+  loss.backward();
+  EXPECT_TRUE(torch::isfinite(x.grad()).all().item<bool>());
+  EXPECT_EQ(x.grad()[0][0].item<float>(), 0.0f);  // not allowed: no gradient
+  // At the minimum (the model's distribution equals the target) the gradient vanishes.
+  auto at_target = torch::tensor({0.0f, std::log(0.2f), 0.0f, std::log(0.5f), std::log(0.3f)}).view({1, 5}).requires_grad_(true);
+  soft_choice_cross_entropy_sum(at_target, allowed.slice(0, 0, 1), soft.slice(0, 0, 1), torch::tensor({1.0f})).backward();
+  EXPECT_LT(at_target.grad().abs().max().item<float>(), 1e-6);
+}
+
+TEST(TrainerLoss, SoftChoiceTargetsTravelThroughCollateAndTheModelLoss) {
+  LmExample a;  // a soft choice set
+  a.add({5, 6, 7}, 0.0f);
+  a.add({8, 9, 10}, 1.0f);
+  a.add_choice(3, {8, 11, 12}, 0.5f, {0.5f, 0.25f, 0.25f});
+  LmExample b;  // a hard one in the same batch: a one-hot row
+  b.add({1, 2}, 0.0f);
+  b.add({3, 4}, 1.0f);
+  b.add_choice(2, {14, 3}, 2.0f);
+  EXPECT_THROW(b.add_choice(3, {4, 5}, 1.0f, {0.5f, 0.6f}), Error);  // not a distribution
+  const LmBatch batch = collate({a, b}, 0, 8);
+  ASSERT_TRUE(batch.choice_targets.defined());
+  EXPECT_FLOAT_EQ(batch.choice_targets[0][2][0].item<float>(), 0.5f);
+  EXPECT_FLOAT_EQ(batch.choice_targets[1][1][1].item<float>(), 1.0f);  // token 3 is allowed[1]
+  EXPECT_FLOAT_EQ(batch.choice_targets[1][1][0].item<float>(), 0.0f);
+  EXPECT_FALSE(collate({b}, 0, 8).choice_targets.defined());  // hard sets only: no soft tensor
+
+  auto model = tiny_model();
+  model->eval();
+  torch::NoGradGuard no_grad;
+  LmBatch plain = batch;
+  plain.choices = plain.choice_weights = plain.choice_targets = torch::Tensor();
+  auto logits = model->logits(model->forward_hidden(lm::ForwardInput{batch.input_ids}));
+  const double expected =
+      lm_loss_sum(model, plain).item<double>() +
+      soft_choice_cross_entropy_sum(logits[0][2].unsqueeze(0), torch::tensor(std::vector<int64_t>{8, 11, 12}).view({1, 3}),
+                                    torch::tensor({0.5f, 0.25f, 0.25f}).view({1, 3}), torch::tensor({0.5f}))
+          .item<double>() +
+      choice_cross_entropy_sum(logits[1][1].unsqueeze(0), torch::tensor(std::vector<int64_t>{14, 3}).view({1, 2}),
+                               torch::tensor(std::vector<int64_t>{3}), torch::tensor({2.0f}))
+          .item<double>();
+  EXPECT_NEAR(lm_loss_sum(model, batch).item<double>(), expected, 1e-4);
+  EXPECT_NEAR(lm_loss_sum(model, batch.slice_rows(0, 1)).item<double>(),
+              lm_loss_sum(model, plain.slice_rows(0, 1)).item<double>() +
+                  soft_choice_cross_entropy_sum(logits[0][2].unsqueeze(0),
+                                                torch::tensor(std::vector<int64_t>{8, 11, 12}).view({1, 3}),
+                                                torch::tensor({0.5f, 0.25f, 0.25f}).view({1, 3}), torch::tensor({0.5f}))
+                      .item<double>(),
+              1e-4);
+}
+
 TEST(TrainerLoss, ChoiceSetsTravelThroughCollateSliceAndTheModelLoss) {
   // Two examples, one with choice sets; the second also truncated by collate (its first choice
   // falls off the front). lm_loss_sum = the plain token loss + the choice loss at the right positions.

@@ -23,6 +23,10 @@ struct LmBatch {
   // constrained decoding would allow at each target, for the choice loss (token_loss.h).
   torch::Tensor choices;         // [B, T, A] int64: allowed token ids, -1 = none (A = largest set)
   torch::Tensor choice_weights;  // [B, T] float32: weight of the choice loss at each target (0 = none)
+  // Optional (undefined unless some choice set has soft targets, LmExample::ChoiceSet::target):
+  // the target distribution over choices[b, t, :] (one-hot on targets[b, t] for hard sets, 0 on
+  // padding); the choice loss is then the cross-entropy against it (token_loss.h).
+  torch::Tensor choice_targets;  // [B, T, A] float32
 
   int64_t rows() const { return input_ids.size(0); }
   // Rows [begin, end), with trailing columns that hold no target in any of them dropped (a
@@ -38,11 +42,14 @@ struct LmBatch {
 // from tokens[0..i) (weights[0] is never used). Built span by span: context spans weigh 0.
 struct LmExample {
   // The tokens constrained decoding allows when tokens[index] is chosen (tokens[index] among them),
-  // and the weight of the choice loss there.
+  // the weight of the choice loss there and, optionally, a soft target: probabilities over
+  // `allowed` (same size, non-negative, summing to 1; e.g. a teacher's distribution). Empty target =
+  // one-hot on tokens[index].
   struct ChoiceSet {
     int64_t index = 0;
     std::vector<int64_t> allowed;
     float weight = 0;
+    std::vector<float> target;
   };
   std::vector<int64_t> tokens;
   std::vector<float> weights;
@@ -50,9 +57,10 @@ struct LmExample {
 
   void add(const std::vector<int64_t>& span, float weight);
   void add(int64_t token, float weight);
-  // Marks tokens[index] (already added) as a choice among `allowed`. Throws Error::internal when
-  // the token is not in `allowed` or index is out of range.
-  void add_choice(int64_t index, std::vector<int64_t> allowed, float weight);
+  // Marks tokens[index] (already added) as a choice among `allowed`, with an optional soft `target`
+  // (see ChoiceSet). Throws Error::internal when the token is not in `allowed`, index is out of
+  // range, or `target` is not empty and not a distribution of allowed.size() entries.
+  void add_choice(int64_t index, std::vector<int64_t> allowed, float weight, std::vector<float> target = {});
   int64_t size() const { return static_cast<int64_t>(tokens.size()); }
   // Sum of weights[1..]: the loss-bearing tokens.
   double target_weight() const;

@@ -15,15 +15,30 @@ torch::Tensor weighted_cross_entropy_sum(const torch::Tensor& logits, const torc
   return (ce * weights.to(torch::kFloat)).sum();
 }
 
+namespace {
+
+// log softmax over the allowed ids of each row: [C, A] float32, 0 on padding (-1 in allowed).
+torch::Tensor allowed_log_softmax(const torch::Tensor& logits, const torch::Tensor& allowed) {
+  const auto invalid = allowed.lt(0);                                                  // [C, A]
+  auto gathered = logits.to(torch::kFloat).gather(1, allowed.clamp_min(0));           // [C, A]
+  gathered = gathered.masked_fill(invalid, -std::numeric_limits<float>::infinity());
+  return gathered.log_softmax(1).masked_fill(invalid, 0.0);  // no -inf left to meet a 0 weight
+}
+
+}  // namespace
+
 torch::Tensor choice_cross_entropy_sum(const torch::Tensor& logits, const torch::Tensor& allowed,
                                        const torch::Tensor& targets, const torch::Tensor& weights) {
-  const auto valid = allowed.ge(0);                                                    // [C, A]
-  auto gathered = logits.to(torch::kFloat).gather(1, allowed.clamp_min(0));           // [C, A]
-  gathered = gathered.masked_fill(valid.logical_not(), -std::numeric_limits<float>::infinity());
-  const auto log_p = gathered.log_softmax(1);
-  const auto hit = allowed.eq(targets.unsqueeze(1)).logical_and(valid);               // one per row
+  const auto log_p = allowed_log_softmax(logits, allowed);
+  const auto hit = allowed.eq(targets.unsqueeze(1)).logical_and(allowed.ge(0));       // one per row
   const auto nll = -log_p.masked_fill(hit.logical_not(), 0.0).sum(1);                 // [C]
   return (nll * weights.to(torch::kFloat)).sum();
+}
+
+torch::Tensor soft_choice_cross_entropy_sum(const torch::Tensor& logits, const torch::Tensor& allowed,
+                                            const torch::Tensor& target_probs, const torch::Tensor& weights) {
+  const auto ce = -(target_probs.to(torch::kFloat) * allowed_log_softmax(logits, allowed)).sum(1);  // [C]
+  return (ce * weights.to(torch::kFloat)).sum();
 }
 
 torch::Tensor lm_loss_sum(lm::Qwen3Lm& model, const LmBatch& batch) {
@@ -47,12 +62,17 @@ torch::Tensor lm_loss_sum(lm::Qwen3Lm& model, const LmBatch& batch) {
   const int64_t A = batch.choices.size(-1);
   auto choice_w = batch.choice_weights.reshape({-1});
   auto allowed = batch.choices.reshape({-1, A});
+  torch::Tensor probs = batch.choice_targets.defined() ? batch.choice_targets.reshape({-1, A}) : torch::Tensor();
   if (rows.size(0) < n) {
     choice_w = choice_w.index_select(0, rows);
     allowed = allowed.index_select(0, rows);
+    if (probs.defined()) probs = probs.index_select(0, rows);
   }
   const auto at = choice_w.gt(0).nonzero().squeeze(1);  // [C] indices into the P target positions
   if (at.size(0) == 0) return loss;
+  if (probs.defined())
+    return loss + soft_choice_cross_entropy_sum(logits.index_select(0, at), allowed.index_select(0, at),
+                                                probs.index_select(0, at), choice_w.index_select(0, at));
   return loss + choice_cross_entropy_sum(logits.index_select(0, at), allowed.index_select(0, at),
                                          flat_t.index_select(0, at), choice_w.index_select(0, at));
 }

@@ -34,10 +34,18 @@ torch::Tensor weighted_cross_entropy_sum(const torch::Tensor& logits, const torc
 torch::Tensor choice_cross_entropy_sum(const torch::Tensor& logits, const torch::Tensor& allowed,
                                        const torch::Tensor& targets, const torch::Tensor& weights);
 
+// The choice loss against soft targets: sum_i weights[i] * -sum_a target_probs[i, a] * log
+// softmax(logits[i] restricted to allowed[i])[a] (a distillation cross-entropy, Hinton et al. 2015,
+// over the tokens constrained decoding allows). allowed as above; target_probs [C, A] float32, 0 on
+// padding, each row summing to 1. With one-hot rows it equals choice_cross_entropy_sum.
+torch::Tensor soft_choice_cross_entropy_sum(const torch::Tensor& logits, const torch::Tensor& allowed,
+                                            const torch::Tensor& target_probs, const torch::Tensor& weights);
+
 // The model's summed weighted loss on `batch` (already on the model's device): a causal forward
 // pass over input_ids, logits computed only at the positions that have a target (all of them in
 // pretraining, the answer span in task data), so the [B*T, V] projection is not paid for context;
-// plus the choice loss where batch.choices is defined (SFT's [sft] choice_weight).
+// plus the choice loss where batch.choices is defined (SFT's [sft] choice_weight), against
+// batch.choice_targets when that is defined.
 torch::Tensor lm_loss_sum(lm::Qwen3Lm& model, const LmBatch& batch);
 
 // Mean token loss of `model` over `examples`, collated `batch` at a time (no grad; the caller sets eval mode).

@@ -4,6 +4,8 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <numeric>
 #include <utility>
 #include <iostream>
@@ -85,6 +87,7 @@ const ConfigFields<SftConfig>& sft_fields() {
                                  .real("reasoning_weight", &C::reasoning_weight, 0.0, 100.0)
                                  .real("answer_weight", &C::answer_weight, 0.0, 100.0)
                                  .real("choice_weight", &C::choice_weight, 0.0, 100.0)
+                                 .real("soft_choice_temperature", &C::soft_choice_temperature, 0.0, 100.0)
                                  .flag("think", &C::think)
                                  .integer("max_history", &C::max_history, 0, 10000)
                                  .integer("title_chars", &C::title_chars, 0, 10000)
@@ -112,6 +115,9 @@ SftConfig SftConfig::from_config(const Config& config) {
   s.finish();
   c.train.validate("sft");
   if (c.answer_weight <= 0) throw Error("[sft] answer_weight must be > 0");
+  if (c.soft_choice_temperature > 0 && c.choice_weight <= 0)
+    throw Error("[sft] soft_choice_temperature = " + std::to_string(c.soft_choice_temperature) +
+                " needs choice_weight > 0 (the soft targets are the choice loss's)");
   return c;
 }
 
@@ -136,7 +142,8 @@ namespace {
 // The accepted traces as training examples (and what was seen on the way).
 struct TraceExamples {
   std::vector<LmExample> train, valid;
-  int64_t traces = 0, accepted = 0, longest = 0, truncated = 0, longest_reasoning = 0, choice_tokens = 0;
+  int64_t traces = 0, accepted = 0, longest = 0, truncated = 0, longest_reasoning = 0, choice_tokens = 0,
+          soft_examples = 0;
 };
 
 TraceExamples read_trace_examples(const SftConfig& config, const SftOptions& options, const DataDir& data,
@@ -145,7 +152,10 @@ TraceExamples read_trace_examples(const SftConfig& config, const SftOptions& opt
   std::unordered_map<std::string, Slate> slates;
   for (auto& s : read_slates(data.slates(SplitPart::Train), &catalog)) slates.emplace(s.request_id, std::move(s));
   TraceExamples out;
-  auto example = [&](const RankRequest& request, const std::vector<int>& order, const std::string& reasoning) {
+  // `scores`: the teacher's score per item id (empty: one-hot choice targets); first_soft_pick as
+  // in set_soft_choice_targets.
+  auto example = [&](const RankRequest& request, const std::vector<int>& order, const std::string& reasoning,
+                     const std::unordered_map<std::string, double>& scores, int first_soft_pick) {
     const prompt::RenderedExample ex = renderer.render_example(request, order, reasoning);
     LmExample e;
     e.add(vocab.encode(ex.prompt), 0.0f);
@@ -158,11 +168,21 @@ TraceExamples read_trace_examples(const SftConfig& config, const SftOptions& opt
     const std::vector<int64_t> answer = vocab.encode(ex.answer_part);
     const int64_t answer_start = e.size();
     e.add(answer, static_cast<float>(config.answer_weight));
-    if (config.choice_weight > 0)
-      for (auto& c : answer_choice_sets(renderer, vocab, request, answer)) {
-        e.add_choice(answer_start + c.index, std::move(c.allowed), static_cast<float>(config.choice_weight));
+    if (config.choice_weight > 0) {
+      std::vector<LmExample::ChoiceSet> sets = answer_choice_sets(renderer, vocab, request, answer);
+      if (config.soft_choice_temperature > 0 && !scores.empty()) {
+        std::vector<double> s;
+        for (const auto& c : request.candidates) s.push_back(scores.at(c.item_id));
+        set_soft_choice_targets(sets, renderer, vocab, request, order, answer, s, config.soft_choice_temperature,
+                                first_soft_pick);
+        ++out.soft_examples;
+      }
+      for (auto& c : sets) {
+        e.add_choice(answer_start + c.index, std::move(c.allowed), static_cast<float>(config.choice_weight),
+                     std::move(c.target));
         ++out.choice_tokens;
       }
+    }
     out.longest = std::max(out.longest, e.size());
     out.truncated += e.size() > config.train.seq_len + 1;
     return e;
@@ -178,14 +198,34 @@ TraceExamples read_trace_examples(const SftConfig& config, const SftOptions& opt
     if (it == slates.end()) throw Error(where + ": request_id '" + id + "' is not in " + data.slates(SplitPart::Train));
     const RankRequest request = make_request(it->second);
     const std::vector<int> order = record.at("order").get<std::vector<int>>();
+    if (!is_permutation_of(order, static_cast<int>(request.candidates.size())))
+      throw Error(where + ": order must be a permutation of the slate's " + std::to_string(request.candidates.size()) +
+                  " candidate indices (0-based, best first)");
     const std::string reasoning = config.think ? record.value("reasoning", std::string()) : std::string();
     ++out.accepted;
+    // The teacher's scores, when the trace has them (the heuristic teacher's info.scores, one per
+    // candidate in slate order) and soft targets are asked for.
+    std::unordered_map<std::string, double> scores;
+    const Json* info_scores = record.contains("info") && record["info"].is_object() && record["info"].contains("scores")
+                                  ? &record["info"]["scores"]
+                                  : nullptr;
+    if (config.soft_choice_temperature > 0 && info_scores != nullptr) {
+      if (!info_scores->is_array() || info_scores->size() != request.candidates.size())
+        throw Error(where + ": info.scores must be an array of " + std::to_string(request.candidates.size()) +
+                    " numbers (one per candidate)");
+      for (size_t i = 0; i < request.candidates.size(); ++i) {
+        if (!(*info_scores)[i].is_number())
+          throw Error(where + ": info.scores[" + std::to_string(i) + "] must be a number");
+        scores[request.candidates[i].item_id] = (*info_scores)[i].get<double>();
+      }
+    }
+    const int first_soft_pick = record.value("mode", std::string()) == "targeted" ? 1 : 0;
     const bool held_out = (derive_seed(config.train.seed, id) % 10000) < static_cast<uint64_t>(config.valid_share * 10000);
     std::vector<LmExample>& split = held_out ? out.valid : out.train;
-    split.push_back(example(request, order, reasoning));
+    split.push_back(example(request, order, reasoning, scores, first_soft_pick));
     for (int64_t k = 1; k <= config.shuffled_copies; ++k) {
       const auto [request_k, order_k] = shuffle_candidates(request, order, derive_seed(config.train.seed, id + "/shuffle/" + std::to_string(k)));
-      split.push_back(example(request_k, order_k, reasoning));
+      split.push_back(example(request_k, order_k, reasoning, scores, first_soft_pick));
     }
   }
   if (out.train.empty()) throw Error(options.traces_path + ": no accepted traces to train on");
@@ -216,6 +256,57 @@ std::vector<LmExample::ChoiceSet> answer_choice_sets(const prompt::PromptRendere
     if (steps[t].kind() == lm::AllowedTokens::Kind::Only && steps[t].tokens().size() > 1)
       out.push_back(LmExample::ChoiceSet{static_cast<int64_t>(t), steps[t].tokens(), 1.0f});
   return out;
+}
+
+void set_soft_choice_targets(std::vector<LmExample::ChoiceSet>& sets, const prompt::PromptRenderer& renderer,
+                             const lm::Vocabulary& vocab, const RankRequest& request, const std::vector<int>& order,
+                             const std::vector<int64_t>& answer, const std::vector<double>& scores, double temperature,
+                             int first_soft_pick) {
+  check_internal(temperature > 0, "set_soft_choice_targets: temperature must be > 0");
+  check_internal(scores.size() == request.candidates.size() && order.size() == scores.size(),
+                 "set_soft_choice_targets: one score and one place per candidate expected");
+  std::vector<std::vector<int64_t>> sid;  // each candidate's SID tokens
+  for (const auto& spelling : renderer.candidate_sids(request)) sid.push_back(vocab.encode(spelling));
+  // Where each pick's SID starts in `answer`.
+  std::vector<int64_t> start;
+  int64_t pos = 0;
+  for (int i : order) {
+    const auto& t = sid[static_cast<size_t>(i)];
+    check_internal(pos + static_cast<int64_t>(t.size()) <= static_cast<int64_t>(answer.size()) &&
+                       std::equal(t.begin(), t.end(), answer.begin() + pos),
+                   "set_soft_choice_targets: the answer does not spell the order");
+    start.push_back(pos);
+    pos += static_cast<int64_t>(t.size());
+  }
+  std::vector<bool> placed(scores.size(), false);
+  size_t pick = 0;
+  for (auto& set : sets) {
+    // The pick this choice belongs to (sets are in answer order); earlier picks are placed.
+    while (pick + 1 < order.size() && start[pick + 1] <= set.index) placed[static_cast<size_t>(order[pick++])] = true;
+    if (static_cast<int>(pick) < first_soft_pick || set.index >= pos) continue;  // label pick, or <|im_end|>
+    const int64_t depth = set.index - start[pick];  // tokens of this pick's SID already written
+    const auto& chosen = sid[static_cast<size_t>(order[pick])];
+    std::vector<size_t> matching;  // candidates not yet placed whose SID starts with the prefix
+    double top = -std::numeric_limits<double>::infinity();
+    for (size_t c = 0; c < sid.size(); ++c) {
+      if (placed[c] || static_cast<int64_t>(sid[c].size()) <= depth ||
+          !std::equal(chosen.begin(), chosen.begin() + depth, sid[c].begin()))
+        continue;
+      matching.push_back(c);
+      top = std::max(top, scores[c]);
+    }
+    std::vector<double> mass(set.allowed.size(), 0.0);
+    for (size_t c : matching) {
+      const auto a = std::find(set.allowed.begin(), set.allowed.end(), sid[c][static_cast<size_t>(depth)]);
+      check_internal(a != set.allowed.end(), "set_soft_choice_targets: a candidate's next token is not allowed");
+      mass[static_cast<size_t>(a - set.allowed.begin())] += std::exp((scores[c] - top) / temperature);  // <= 1, no underflow of all
+    }
+    const double total = std::accumulate(mass.begin(), mass.end(), 0.0);
+    check_internal(total > 0, "set_soft_choice_targets: no candidate matches the prefix of pick " + std::to_string(pick) +
+                                  " at answer token " + std::to_string(set.index));
+    set.target.clear();
+    for (double m : mass) set.target.push_back(static_cast<float>(m / total));
+  }
 }
 
 std::pair<RankRequest, std::vector<int>> shuffle_candidates(const RankRequest& request, const std::vector<int>& order, uint64_t seed) {
@@ -252,7 +343,7 @@ Json run_sft(const SftConfig& config, const SftOptions& options) {
   const Json description{{"stage", "sft"},          {"traces", options.traces_path}, {"traces_read", ex.traces},
                          {"accepted", ex.accepted}, {"train_examples", ex.train.size()}, {"valid_examples", ex.valid.size()},
                          {"longest_tokens", ex.longest}, {"truncated_examples", ex.truncated},
-                         {"longest_reasoning_tokens", ex.longest_reasoning}, {"choice_tokens", ex.choice_tokens},
+                         {"longest_reasoning_tokens", ex.longest_reasoning}, {"choice_tokens", ex.choice_tokens}, {"soft_target_examples", ex.soft_examples},
                          {"config", config.to_json()}};
   SftTask task(std::move(ex.train), std::move(ex.valid), config.train.batch_size, config.train.seq_len, vocab.pad_id(),
                config.train.seed, description);

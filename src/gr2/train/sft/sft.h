@@ -37,6 +37,11 @@ struct SftConfig {
                                   // SID, ...), the cross-entropy over the allowed tokens only, as
                                   // constrained decoding sees them (token_loss.h); added to the token
                                   // loss above, which still teaches the copies. 0 = off
+  double soft_choice_temperature = 0.0;  // > 0: the choice loss's target at each choice is the
+                                  // teacher's distribution, softmax(score / T) over the candidates
+                                  // still to be placed (traces whose info has "scores", e.g. the
+                                  // heuristic teacher's; set_soft_choice_targets), instead of the
+                                  // trace's one pick. 0 = one-hot targets. Needs choice_weight > 0
   bool think = true;              // train with the <think> block; false = direct answers (reasoning dropped)
   int max_history = 20;           // prompt: history items shown (newest kept)
   int title_chars = 40;           // prompt: title length cap
@@ -76,6 +81,20 @@ std::pair<RankRequest, std::vector<int>> shuffle_candidates(const RankRequest& r
 // Throws Error::internal when `answer` is not a permutation of the request's candidates.
 std::vector<LmExample::ChoiceSet> answer_choice_sets(const prompt::PromptRenderer& renderer, const lm::Vocabulary& vocab,
                                                      const RankRequest& request, const std::vector<int64_t>& answer);
+
+// Soft targets for `sets`, the choice sets of a direct answer (answer_choice_sets of the same
+// request and answer): at each choice, the probability that each allowed token begins the next pick
+// under the teacher's Plackett-Luce model, softmax(scores / temperature) over the candidates not yet
+// placed whose SID matches the prefix already written (knowledge distillation, Hinton et al. 2015,
+// per decision of constrained decoding). scores[i]: the teacher's score of candidate i (request
+// order); order: the answer's ranking (request indices). Choices inside picks before
+// `first_soft_pick` keep one-hot targets (a targeted trace's first pick is the label, not the
+// teacher's preference). Throws Error::internal when `answer` does not spell `order` or scores has
+// the wrong size.
+void set_soft_choice_targets(std::vector<LmExample::ChoiceSet>& sets, const prompt::PromptRenderer& renderer,
+                             const lm::Vocabulary& vocab, const RankRequest& request, const std::vector<int>& order,
+                             const std::vector<int64_t>& answer, const std::vector<double>& scores, double temperature,
+                             int first_soft_pick);
 
 // Trains and writes out_dir. Returns the training summary (+ example counts) as JSON.
 Json run_sft(const SftConfig& config, const SftOptions& options);

@@ -159,6 +159,8 @@ TeacherTrace HeuristicTeacher::teach(const TeachRequest& t) {
   }
   trace.reasoning = rationale(request, ex, trace.order);
   trace.valid = true;
+  trace.info["scores"] = scores;  // per candidate (incoming order): soft targets for SFT's choice loss
+
   return trace;
 }
 
