@@ -254,7 +254,7 @@ std::vector<LmExample::ChoiceSet> answer_choice_sets(const prompt::PromptRendere
   std::vector<LmExample::ChoiceSet> out;
   for (size_t t = 0; t < steps.size(); ++t)
     if (steps[t].kind() == lm::AllowedTokens::Kind::Only && steps[t].tokens().size() > 1)
-      out.push_back(LmExample::ChoiceSet{static_cast<int64_t>(t), steps[t].tokens(), 1.0f});
+      out.push_back(LmExample::ChoiceSet{static_cast<int64_t>(t), steps[t].tokens(), 1.0f, {}});
   return out;
 }
 
